@@ -1,0 +1,160 @@
+// The spikemesh IR: plain typed data describing an Akida-style integer network.
+// Everything here is serialisable (src/model/io.ts) and free of GPU or tfjs types.
+// The numeric meaning of every field is fixed by DESIGN.md section 3 and
+// implemented once in src/reference (the oracle) and once in shaders/ (the GPU).
+
+export type WeightBits = 1 | 2 | 4 | 8;
+export type ActBits = 1 | 2 | 4;
+export type Padding = 'same' | 'valid';
+
+/** Height, width, channels. Activations are stored NHWC, row-major. */
+export type Shape3 = [h: number, w: number, c: number];
+
+export type LayerKind =
+  | 'InputData'
+  | 'InputConvolutional'
+  | 'Convolutional'
+  | 'SeparableConvolutional'
+  | 'FullyConnected';
+
+/**
+ * Pooling after a layer.
+ * - max: applied to the activations (after thresholding), window `size`, `stride`, `padding`.
+ *   Padded positions never win (they are -infinity).
+ * - average: integer sum of the potentials over a `valid` window; the activation then uses
+ *   threshold * area and step * area (area = size[0] * size[1]).
+ * - global_avg: integer sum of the potentials over H x W; threshold and step scaled by H * W.
+ */
+export type Pooling =
+  | { type: 'none' }
+  | { type: 'max'; size: [number, number]; stride: [number, number]; padding: Padding }
+  | { type: 'average'; size: [number, number]; stride: [number, number] }
+  | { type: 'global_avg' };
+
+/**
+ * The Akida activation, per output channel c:
+ *   out = 0                                             if p <= threshold[c] * A
+ *   out = min(ceil(16 * (p - threshold[c] * A) / (actStep16[c] * A)), 2^bits - 1) otherwise
+ * where A is the pooling area (1 without average/global pooling).
+ * actStep16 is act_step in fixed point with 4 fractional bits: 1 <= actStep16 <= 65535.
+ */
+export interface Activation {
+  bits: ActBits;
+  threshold: Int32Array;
+  actStep16: Uint16Array;
+}
+
+export interface LayerBase {
+  name: string;
+  kind: LayerKind;
+}
+
+/** Passes the 8-bit (or fewer bits) unsigned input through. */
+export interface InputDataLayer extends LayerBase {
+  kind: 'InputData';
+  inputShape: Shape3;
+  /** bits of the unsigned integer input, 1..8 */
+  inputBits: number;
+}
+
+/**
+ * Weights of a convolution, layout [kh][kw][cin][cout] (Akida's WHCN with our row-major HW).
+ * InputConvolutional weights are applied as a cross-correlation (like Keras);
+ * Convolutional weights are stored spatially flipped and applied as a true convolution:
+ *   p[y][x][o] = sum_{i,j,c} w[kh-1-i][kw-1-j][c][o] * in[y*s + i - padTop][x*s + j - padLeft][c]
+ */
+export interface ConvParams {
+  kernel: [number, number];
+  stride: number;
+  padding: Padding;
+  filters: number;
+  weightBits: WeightBits;
+  weights: Int8Array;
+  pooling: Pooling;
+  /** null: the layer returns potentials (only allowed on the last layer). */
+  activation: Activation | null;
+}
+
+export interface InputConvolutionalLayer extends LayerBase, ConvParams {
+  kind: 'InputConvolutional';
+  inputShape: Shape3;
+  /** bits of the unsigned integer input, 8 unless told otherwise */
+  inputBits: number;
+}
+
+export interface ConvolutionalLayer extends LayerBase, ConvParams {
+  kind: 'Convolutional';
+}
+
+/**
+ * Depthwise (flipped, [kh][kw][c]) then pointwise ([c][cout]); the depthwise result is an
+ * unthresholded integer; the activation follows the pointwise sum.
+ */
+export interface SeparableConvolutionalLayer extends LayerBase {
+  kind: 'SeparableConvolutional';
+  kernel: [number, number];
+  stride: number;
+  padding: Padding;
+  filters: number;
+  weightBits: WeightBits;
+  depthwise: Int8Array;
+  pointwise: Int8Array;
+  pooling: Pooling;
+  activation: Activation | null;
+}
+
+/**
+ * Dense over the flattened input (NHWC flatten order: index (y*W + x)*C + c).
+ * Weights layout [inputs][units].
+ */
+export interface FullyConnectedLayer extends LayerBase {
+  kind: 'FullyConnected';
+  units: number;
+  weightBits: WeightBits;
+  weights: Int8Array;
+  activation: Activation | null;
+}
+
+export type Layer =
+  | InputDataLayer
+  | InputConvolutionalLayer
+  | ConvolutionalLayer
+  | SeparableConvolutionalLayer
+  | FullyConnectedLayer;
+
+/** Float input x maps to the integer input as round(scale * x + shift), clipped to [0, 2^bits - 1]. */
+export interface InputScaling {
+  scale: number;
+  shift: number;
+}
+
+export interface ModelSpec {
+  /** format version of the IR */
+  version: 1;
+  name?: string;
+  inputScaling?: InputScaling;
+  /** first layer is InputData or InputConvolutional */
+  layers: Layer[];
+  /** free-form provenance: source model, quantization settings */
+  metadata?: Record<string, unknown>;
+}
+
+/** A batch of integer tensors, NHWC row-major. */
+export interface IntBatch {
+  data: Int32Array;
+  /** samples in the batch */
+  n: number;
+  shape: Shape3;
+}
+
+export const MAX_ACT_STEP16 = 65535;
+
+/** What a forward pass returns, on any backend. */
+export interface ForwardResult {
+  /** the last layer's output (activations, or potentials when it has no activation) */
+  output: IntBatch;
+  /** non-zero outputs (spikes/events) per layer, summed over the batch */
+  spikes: number[];
+  /** every layer's output, when asked for */
+  layers?: IntBatch[];
+}

@@ -1,0 +1,28 @@
+// One config, two jobs:
+//  - `vite build` builds the Node/ESM library and the CLI into dist/ (WGSL inlined via ?raw);
+//  - `vite` (dev server) serves the Chrome demos under demos/ from the same src/.
+import { builtinModules } from 'node:module';
+import { defineConfig } from 'vite';
+import pkg from './package.json' with { type: 'json' };
+
+const external = [
+  ...builtinModules,
+  ...builtinModules.map((m) => `node:${m}`),
+  ...Object.keys((pkg as { dependencies?: Record<string, string> }).dependencies ?? {}),
+].map((name) => new RegExp(`^${name.replace(/[/.]/g, '\\$&')}(/.*)?$`));
+
+export default defineConfig({
+  server: { port: 5173, strictPort: false, fs: { allow: ['.'] } },
+  build: {
+    target: 'node20',
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    minify: false,
+    lib: {
+      entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+      formats: ['es'],
+    },
+    rollupOptions: { external },
+  },
+});
