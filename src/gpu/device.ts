@@ -135,3 +135,19 @@ export async function acquireDevice(opts: AcquireOptions = {}, onLost?: (info: G
 export function wrapDevice(device: GPUDevice, adapter: GPUAdapter, gpu: GPU): AcquiredDevice {
   return { device, adapter, gpu, info: describe(adapter, isNode ? 'node' : 'browser') };
 }
+
+let shared: Promise<AcquiredDevice> | undefined;
+
+/** One device shared by every model of this process (or page), acquired on first use. */
+export function defaultDevice(): Promise<AcquiredDevice> {
+  shared ??= acquireDevice().catch((err) => {
+    shared = undefined;
+    throw err;
+  });
+  return shared;
+}
+
+/** Makes `device` the shared device (for example tfjs-backend-webgpu's). */
+export function setDefaultDevice(device: AcquiredDevice): void {
+  shared = Promise.resolve(device);
+}

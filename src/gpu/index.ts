@@ -1,3 +1,3 @@
-export { acquireDevice, getGPU, isNode, wrapDevice, type AcquiredDevice, type AcquireOptions, type DeviceInfo } from './device.js';
+export { acquireDevice, defaultDevice, setDefaultDevice, getGPU, isNode, wrapDevice, type AcquiredDevice, type AcquireOptions, type DeviceInfo } from './device.js';
 export { wgsl, type Kernel } from './kernel.js';
 export { GpuRunner, type BufferUsage } from './runner.js';

@@ -44,6 +44,16 @@ export interface Activation {
   actStep16: Uint16Array;
 }
 
+/**
+ * Per-channel constants predict() uses to rescale the potentials of a last layer without
+ * activation: (p - threshold*A) / (actStep16/16 * A). Set by the converter from the float
+ * layer it replaces; absent means predict() returns the raw potentials.
+ */
+export interface PredictScale {
+  threshold: Int32Array;
+  actStep16: Uint16Array;
+}
+
 export interface LayerBase {
   name: string;
   kind: LayerKind;
@@ -73,6 +83,7 @@ export interface ConvParams {
   pooling: Pooling;
   /** null: the layer returns potentials (only allowed on the last layer). */
   activation: Activation | null;
+  predictScale?: PredictScale;
 }
 
 export interface InputConvolutionalLayer extends LayerBase, ConvParams {
@@ -101,6 +112,7 @@ export interface SeparableConvolutionalLayer extends LayerBase {
   pointwise: Int8Array;
   pooling: Pooling;
   activation: Activation | null;
+  predictScale?: PredictScale;
 }
 
 /**
@@ -113,6 +125,7 @@ export interface FullyConnectedLayer extends LayerBase {
   weightBits: WeightBits;
   weights: Int8Array;
   activation: Activation | null;
+  predictScale?: PredictScale;
 }
 
 export type Layer =
