@@ -1,0 +1,99 @@
+// Browser test harness: a vite dev server over the repository (the demos as users run them)
+// and headless Chromium driven by puppeteer-core, with WebGPU on SwiftShader (DESIGN.md 6).
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { createServer, type ViteDevServer } from 'vite';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Chromium flags. WebGPU on Linux is behind --enable-unsafe-webgpu; with no GPU the adapter is
+ * SwiftShader's Vulkan. SPIKEMESH_BROWSER_ADAPTER=hardware drops the SwiftShader flags to use
+ * the machine's GPU. The rest keeps a test browser quiet and off the network.
+ */
+export function chromiumArgs(): string[] {
+  const swiftshader = process.env.SPIKEMESH_BROWSER_ADAPTER !== 'hardware';
+  return [
+    '--headless=new',
+    '--no-sandbox', // root in containers and CI
+    '--enable-unsafe-webgpu',
+    ...(swiftshader ? ['--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader'] : []),
+    '--enable-features=Vulkan',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-default-apps',
+    '--no-first-run',
+    '--disable-quic',
+  ];
+}
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** The repository served by vite (the project's vite.config.ts), at http://localhost:<port>. */
+export async function startDevServer(): Promise<{ url: string; server: ViteDevServer }> {
+  const port = await freePort();
+  const server = await createServer({
+    root: REPO_ROOT,
+    configFile: join(REPO_ROOT, 'vite.config.ts'),
+    logLevel: 'error',
+    clearScreen: false,
+    server: { host: 'localhost', port, strictPort: true, hmr: false, watch: null },
+  });
+  await server.listen();
+  // navigator.gpu needs a secure context: http://localhost is one, a LAN address is not.
+  return { url: `http://localhost:${port}`, server };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: run 'npm run setup' (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  return puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: chromiumArgs(),
+    // a fresh profile per run, removed with the browser
+    userDataDir: mkdtempSync(join(tmpdir(), 'spikemesh-chromium-')),
+    protocolTimeout: 180_000,
+  });
+}
+
+export interface OpenedPage {
+  page: Page;
+  /** console errors, uncaught page errors, failed requests and HTTP errors, in order */
+  errors: string[];
+}
+
+/** Opens `url` in a new page and records everything that goes wrong in it. */
+export async function openPage(browser: Browser, url: string): Promise<OpenedPage> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`page error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+  page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
+  page.on('response', (res) => {
+    if (res.status() >= 400) errors.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  const response = await page.goto(url, { waitUntil: 'load' });
+  if (!response?.ok()) errors.push(`HTTP ${response?.status()}: ${url}`);
+  return { page, errors };
+}
+
+/** A directory for screenshots that outlives the test (its path is printed). */
+export function screenshotDir(): string {
+  return mkdtempSync(join(tmpdir(), 'spikemesh-screens-'));
+}
