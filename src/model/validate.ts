@@ -363,18 +363,19 @@ function checkOverflow(ck: Checker, layer: Layer, input: Shape3, maxInput: numbe
   if (!act) return;
   for (let c = 0; c < maxP.length; c++) {
     const field = `activation.threshold[${c}]`;
-    const t = Math.abs(act.threshold[c]!) * area;
+    const tc = act.threshold[c]!;
+    const t = Math.abs(tc) * area;
     if (t >= I32_LIMIT) {
-      ck.failWith(field, `${field} is ${act.threshold[c]}${pooled}, magnitude ${t}, expected below 2^31 (int32 overflow risk)`);
+      ck.failWith(field, `${field} is ${tc}, and |${tc}| * ${area} (pooling area) = ${t}, expected below 2^31 (int32 overflow risk)`);
     }
     if (t + maxP[c]! * area >= I32_LIMIT) {
-      ck.failWith(field, `${field} is ${act.threshold[c]}${pooled} with potentials up to ${maxP[c]! * area}, `
+      ck.failWith(field, `${field} is ${tc}${area > 1 ? ` (x${area}, the pooling area)` : ''} with potentials up to ${maxP[c]! * area}, `
         + `expected |threshold*A| + max|potential| below 2^31 (p - threshold*A must not overflow int32)`);
     }
-    const s = act.actStep16[c]! * area * 17;
-    if (s >= U32_LIMIT) {
-      ck.failWith(`activation.actStep16[${c}]`, `activation.actStep16[${c}] is ${act.actStep16[c]}${pooled} `
-        + `(x17 = ${s}), expected actStep16 * area * 17 below 2^32 (u32 activation arithmetic)`);
+    const s16 = act.actStep16[c]!;
+    if (s16 * area * 17 >= U32_LIMIT) {
+      ck.failWith(`activation.actStep16[${c}]`, `activation.actStep16[${c}] is ${s16}, and ${s16} * ${area} (pooling area) * 17 = `
+        + `${s16 * area * 17}, expected below 2^32 (u32 activation arithmetic)`);
     }
   }
 }
