@@ -33,17 +33,18 @@ if (( ${#missing[@]} )); then
   fi
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -q
-  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+  "${sudo[@]}" apt-get install -y -q "${missing[@]}"
 else
   say "system packages present (${APT_PACKAGES[*]})"
 fi
 
 # --- npm dependencies ---------------------------------------------------------------------
-# npm ci wipes node_modules, so run it only when the lockfile changed since the last install.
+# npm ci wipes node_modules, so run it only when the lockfile changed since the last one
+# (the stamp holds the lockfile's hash). PUPPETEER_SKIP_DOWNLOAD: Chromium comes from apt.
 export PUPPETEER_SKIP_DOWNLOAD=1
 stamp=node_modules/.spikemesh-installed
 if [[ -f package-lock.json ]]; then
-  want=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
   if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
     say "npm dependencies up to date"
   else
