@@ -16,7 +16,7 @@ export interface ConvGeometry {
 export function convPotentials(
   x: Int32Array,
   g: ConvGeometry,
-  weights: Int8Array,
+  weights: Int8Array | Int32Array,
   cout: number,
   flipped: boolean,
 ): { data: Int32Array; shape: Shape3 } {
