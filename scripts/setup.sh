@@ -49,7 +49,14 @@ if [[ -f package-lock.json ]]; then
     say "npm dependencies up to date"
   else
     say "npm ci"
-    npm ci --no-audit --no-fund
+    # npm ci refuses a lockfile without the other platforms' optional packages (rollup,
+    # esbuild), which a registry mirror may not carry; npm install keeps the locked versions.
+    log=$(mktemp)
+    if ! npm ci --no-audit --no-fund >"$log" 2>&1; then
+      grep -m1 -E 'npm error (code|`npm ci`)' "$log" || true
+      say "npm ci failed (log: $log); npm install with the same lockfile"
+      npm install --no-audit --no-fund
+    fi
     echo "$want" > "$stamp"
   fi
 else
