@@ -98,7 +98,8 @@ async function readOrFail<T>(read: () => Promise<T>, source: string, file: strin
   }
 }
 
-async function fetchOrFail(url: string | URL, source: string, file: string): Promise<Response> {
+async function fetchOrFail(url: string | URL, source: string, name: string): Promise<Response> {
+  const file = name === source ? 'the file' : name;
   let res: Response;
   try {
     res = await fetch(url);
