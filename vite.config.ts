@@ -13,6 +13,9 @@ const external = [
 
 export default defineConfig({
   server: { port: 5173, strictPort: false, fs: { allow: ['.'] } },
+  // The dev server serves the demos: find their dependencies (also those imported on demand,
+  // such as the `mnist` package) from the demo pages, before the first page load.
+  optimizeDeps: { entries: ['demos/**/*.html'] },
   build: {
     target: 'node20',
     outDir: 'dist',
