@@ -76,7 +76,7 @@ describe('serializeModel / deserializeModel', () => {
     const { json, bin } = serializeModel(edgeModel(), { inline: true });
     expect(bin.byteLength).toBe(0);
     expect(json.weightsManifest).toEqual([]);
-    expect((json.layers[0] as { weights: unknown }).weights).toEqual([127, -127]);
+    expect(json.layers[0]!.weights).toEqual([127, -127]);
     expect(deserializeModel(JSON.parse(JSON.stringify(json)))).toEqual(edgeModel());
   });
 
