@@ -1,8 +1,20 @@
 // Saving and loading models: files in Node, URLs in the browser. The format itself lives in
-// io.ts; node: modules are imported on demand so this module bundles for the browser.
+// io.ts; node:fs is imported on demand so this module bundles for the browser.
 import { deserializeModel, parseModelJson, serializeModel } from './io.js';
 import type { ModelSpec } from './types.js';
 import { ModelError } from './validate.js';
+
+// A variable specifier keeps browser bundlers from resolving (and warning about) node:fs;
+// Node resolves it at run time, only when a file function is called.
+const FS_MODULE = 'node:fs/promises';
+function nodeFs(): Promise<typeof import('node:fs/promises')> {
+  return import(/* @vite-ignore */ FS_MODULE);
+}
+
+/** The path of `name` in the directory of `path` ('/' or '\\' separated). */
+function besideFile(path: string, name: string): string {
+  return path.slice(0, Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1) + name;
+}
 
 /** 'dir/model.json' -> 'model.bin' (the .bin name recorded in the JSON, beside it). */
 export function binNameFor(jsonPath: string): string {
@@ -29,11 +41,10 @@ function checkWeightsFile(name: unknown, source: string): string {
  */
 export async function saveModel(spec: ModelSpec, path: string): Promise<{ json: string; bin: string }> {
   if (!path.endsWith('.json')) throw new ModelError(`${path}: a model path must end in .json`, { source: path });
-  const fs = await import('node:fs/promises');
-  const { dirname, join } = await import('node:path');
   const weightsFile = binNameFor(path);
   const { json, bin } = serializeModel(spec, { weightsFile });
-  const binPath = join(dirname(path), weightsFile);
+  const fs = await nodeFs();
+  const binPath = besideFile(path, weightsFile);
   const tag = `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const temps: string[] = [];
   try {
@@ -56,11 +67,10 @@ export async function saveModel(spec: ModelSpec, path: string): Promise<{ json: 
 
 /** Reads a model saved by saveModel (or written by hand with inline arrays) and validates it. */
 export async function loadModel(path: string): Promise<ModelSpec> {
-  const fs = await import('node:fs/promises');
-  const { dirname, join } = await import('node:path');
+  const fs = await nodeFs();
   const text = await readOrFail(() => fs.readFile(path, 'utf8'), path, path);
   const json = parseModelJson(text, path);
-  const bin = await binOf(json, path, (name) => readOrFail(() => fs.readFile(join(dirname(path), name)), path, name));
+  const bin = await binOf(json, path, (name) => readOrFail(() => fs.readFile(besideFile(path, name)), path, name));
   return deserializeModel(json, bin, path);
 }
 
