@@ -4,3 +4,4 @@ export { inferShapes, layerOutputShape, shapeSize } from './model/shapes.js';
 export { referenceForward } from './reference/index.js';
 export { acquireDevice, wrapDevice, GpuRunner, type AcquiredDevice, type DeviceInfo } from './gpu/index.js';
 export * from './data/index.js';
+export * from './scheduler/mesh-api.js';
