@@ -1,6 +1,6 @@
 // Browser test harness: a vite dev server over the repository (the demos as users run them)
 // and headless Chromium driven by puppeteer-core, with WebGPU on SwiftShader (DESIGN.md 6).
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -64,8 +64,7 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     args: chromiumArgs(),
-    // a fresh profile per run, removed with the browser
-    userDataDir: mkdtempSync(join(tmpdir(), 'spikemesh-chromium-')),
+    // no userDataDir: puppeteer makes a fresh profile per launch and removes it on close
     protocolTimeout: 180_000,
   });
 }
@@ -93,7 +92,9 @@ export async function openPage(browser: Browser, url: string): Promise<OpenedPag
   return { page, errors };
 }
 
-/** A directory for screenshots that outlives the test (its path is printed). */
+/** Where screenshots go: kept after the test (the path is printed), overwritten by the next run. */
 export function screenshotDir(): string {
-  return mkdtempSync(join(tmpdir(), 'spikemesh-screens-'));
+  const dir = join(tmpdir(), 'spikemesh-screens');
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
