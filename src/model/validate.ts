@@ -312,16 +312,18 @@ function checkLayer(ck: Checker, r: Record<string, unknown>, index: number, inpu
   }
 }
 
+/** Sum of |w| per output channel of weights whose last axis is the output channel. */
+function absSums(w: Int8Array, cout: number): Float64Array {
+  const out = new Float64Array(cout);
+  for (let i = 0; i < w.length; i++) out[i % cout]! += Math.abs(w[i]!);
+  return out;
+}
+
 /**
  * The largest |potential| each output channel can reach (before pooling): the sum over the
  * fan-in of |w| times the largest input value. Exact for the worst case input.
  */
 export function maxPotentials(layer: Layer, input: Shape3, maxInput: number): Float64Array {
-  const sumAbs = (w: Int8Array, cout: number): Float64Array => {
-    const out = new Float64Array(cout);
-    for (let i = 0; i < w.length; i++) out[i % cout]! += Math.abs(w[i]!);
-    return out;
-  };
   switch (layer.kind) {
     case 'InputData':
       return new Float64Array(input[2]).fill(maxInput);
@@ -329,10 +331,10 @@ export function maxPotentials(layer: Layer, input: Shape3, maxInput: number): Fl
     case 'Convolutional':
     case 'FullyConnected': {
       const cout = layer.kind === 'FullyConnected' ? layer.units : layer.filters;
-      return sumAbs(layer.weights, cout).map((s) => s * maxInput);
+      return absSums(layer.weights, cout).map((s) => s * maxInput);
     }
     case 'SeparableConvolutional': {
-      const dw = sumAbs(layer.depthwise, input[2]).map((s) => s * maxInput);
+      const dw = absSums(layer.depthwise, input[2]).map((s) => s * maxInput);
       const out = new Float64Array(layer.filters);
       for (let i = 0; i < layer.pointwise.length; i++) {
         out[i % layer.filters]! += Math.abs(layer.pointwise[i]!) * dw[Math.floor(i / layer.filters)]!;
@@ -351,6 +353,15 @@ function checkOverflow(ck: Checker, layer: Layer, input: Shape3, maxInput: numbe
   if (layer.kind === 'InputData') return;
   const area = layer.kind === 'FullyConnected' ? 1 : poolArea(layer.pooling, potentialShape(layer, input));
   const field = layer.kind === 'SeparableConvolutional' ? 'pointwise' : 'weights';
+  if (layer.kind === 'SeparableConvolutional') {
+    // the depthwise sums are an intermediate int32 too (a channel may have zero pointwise weights)
+    const dw = absSums(layer.depthwise, input[2]).map((a) => a * maxInput);
+    const c = dw.findIndex((m) => m >= I32_LIMIT);
+    if (c >= 0) {
+      ck.failWith('depthwise', `depthwise allow a sum of ${dw[c]} in channel ${c} (inputs up to ${maxInput}), `
+        + `expected below 2^31 = ${I32_LIMIT} (int32 overflow risk)`);
+    }
+  }
   const maxP = maxPotentials(layer, input, maxInput);
   const pooled = area > 1 ? ` times the pooling area ${area}` : '';
   maxP.forEach((m, c) => {

@@ -273,6 +273,16 @@ describe('validateModel rejects int32/u32 overflow risks', () => {
       + 'expected below 2^31 = 2147483648 (int32 overflow risk)');
   });
 
+  it('separable depthwise sums must fit int32 themselves', () => {
+    // a 258x258 depthwise kernel of 127s on 255: 66,564 * 127 = 8,453,628; * 255 = 2,155,675,140 >= 2^31
+    const spec = model(
+      inputData([258, 258, 1]),
+      separable({ name: 'dw', kernel: [258, 258], filters: 1, depthwise: Array(258 * 258).fill(127), pointwise: [0], activation: null }),
+    );
+    expectError(spec, "layer 1 'dw': depthwise allow a sum of 2155675140 in channel 0 (inputs up to 255), "
+      + 'expected below 2^31 = 2147483648 (int32 overflow risk)');
+  });
+
   it('InputConvolutional uses its inputBits', () => {
     // 3x3x8 kernel of 127s, global average over 64x64: 8-bit input 72 * 127 * 255 * 4096 >= 2^31,
     // 1-bit input 72 * 127 * 1 * 4096 = 37,453,824 < 2^31
