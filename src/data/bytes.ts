@@ -104,15 +104,11 @@ export function streamReader(
     name,
     size,
     async read(n) {
-      if (pending.length >= n) {
-        const out = pending.subarray(0, n);
-        pending = pending.subarray(n);
-        return out;
-      }
+      // Always a fresh array: chunks may be Node Buffers or views the caller should not keep.
       const out = new Uint8Array(n);
-      out.set(pending);
-      let filled = pending.length;
-      pending = new Uint8Array(0);
+      let filled = Math.min(pending.length, n);
+      out.set(pending.subarray(0, filled));
+      pending = pending.subarray(filled);
       while (filled < n && !done) {
         const chunk = await next.pull();
         if (!chunk) {

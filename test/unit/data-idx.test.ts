@@ -27,6 +27,9 @@ async function collect(ds: ImageDataset, opts?: BatchOptions) {
   for await (const b of ds.batches(opts)) {
     sizes.push(b.n);
     expect(b.images.length).toBe(b.n * b.shape[0] * b.shape[1] * b.shape[2]);
+    // a plain array of its own, not a Node Buffer or a view into the reader's chunks
+    expect(Object.getPrototypeOf(b.images)).toBe(Uint8Array.prototype);
+    expect(b.images.byteOffset).toBe(0);
     images.push(...b.images);
     if (b.labels) lbls.push(...b.labels);
   }
