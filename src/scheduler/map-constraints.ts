@@ -25,6 +25,11 @@ export const MAX_GAP_WIDTH = 32;
 /** Fewest potential rows under a global average pooling. */
 export const MIN_GAP_ROWS = 3;
 
+/** "1, 2 or 4" */
+function orList(xs: Array<string | number>): string {
+  return xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
+}
+
 function isSquareIn(k: [number, number], allowed: number[]): boolean {
   return k[0] === k[1] && allowed.includes(k[0]);
 }
@@ -177,7 +182,7 @@ export function checkLayer(model: ModelSpec, k: number, device: DeviceSpec, shap
       const sep = layer.kind === 'SeparableConvolutional';
       const kernels = sep ? [3, 5, 7] : [1, 3, 5, 7];
       if (!isSquareIn(layer.kernel, kernels)) {
-        out.add('conv/kernel', `kernel ${layer.kernel.join('x')}; supported: ${kernels.map((x) => `${x}x${x}`).join(', ')}`, `use a ${kernels.map((x) => `${x}x${x}`).join(', ')} kernel`);
+        out.add('conv/kernel', `kernel ${layer.kernel.join('x')}; supported: ${kernels.map((x) => `${x}x${x}`).join(', ')}`, `use a ${orList(kernels.map((x) => `${x}x${x}`))} kernel`);
       }
       if (layer.stride === 2 && !(layer.kernel[0] === 3 && layer.kernel[1] === 3)) {
         out.add('conv/stride', `stride 2 with a ${layer.kernel.join('x')} kernel; stride 2 needs a 3x3 kernel`, 'use a 3x3 kernel, or stride 1 followed by max pooling 2x2');
@@ -189,7 +194,7 @@ export function checkLayer(model: ModelSpec, k: number, device: DeviceSpec, shap
       }
       const bits = sep ? [2, 4] : [1, 2, 4];
       if (!bits.includes(layer.weightBits)) {
-        out.add('weight-bits', `${layer.weightBits}-bit weights; ${layer.kind} supports ${bits.join(', ')} bits`, `quantize the weights to ${bits.join(' or ')} bits`);
+        out.add('weight-bits', `${layer.weightBits}-bit weights; ${layer.kind} supports ${bits.join(', ')} bits`, `quantize the weights to ${orList(bits)} bits`);
       }
       checkInputBits(out, layers, k);
       checkPooling(out, layer.pooling, potentialShape(layer, input), false);

@@ -15,18 +15,7 @@ import type {
   Shape3,
   WeightBits,
 } from '../../src/model/types.js';
-
-/** mulberry32: a small seeded generator, enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/builders.js';
 
 function weights(n: number, bits: WeightBits, r: () => number): Int8Array {
   const max = bits === 1 ? 1 : 2 ** (bits - 1) - 1;
@@ -76,7 +65,7 @@ export class ModelBuilder {
     seed: number,
   ) {
     this.channels = inputShape[2];
-    this.r = rng(seed);
+    this.r = mulberry32(seed);
   }
 
   inputData(name = 'input', inputBits = 4): this {
@@ -171,7 +160,7 @@ export class ModelBuilder {
 
 /** Random integer input batch in [0, max]; about `zeros` of the values are 0. */
 export function randomInput(shape: Shape3, n: number, max: number, seed: number, zeros = 0.5) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const data = new Int32Array(n * shape[0] * shape[1] * shape[2]);
   for (let i = 0; i < data.length; i++) data[i] = r() < zeros ? 0 : 1 + Math.floor(r() * max);
   return { data, n, shape };
