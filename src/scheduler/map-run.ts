@@ -74,8 +74,20 @@ function inputBits(layers: Layer[], k: number): number {
   return prev.activation.bits;
 }
 
+/** One-layer models per model, kept so a forward that compiles per model (the GPU) does it once. */
+const partModels = new WeakMap<ModelSpec, Map<string, ModelSpec>>();
+
 /** Layer k, channels r, as a model of its own (an InputData of the layer's input first). */
 function partModel(model: ModelSpec, k: number, inShape: Shape3, r: Range): ModelSpec {
+  let cache = partModels.get(model);
+  if (!cache) partModels.set(model, (cache = new Map()));
+  const key = `${k}:${r[0]}:${r[1]}`;
+  let spec = cache.get(key);
+  if (!spec) cache.set(key, (spec = buildPartModel(model, k, inShape, r)));
+  return spec;
+}
+
+function buildPartModel(model: ModelSpec, k: number, inShape: Shape3, r: Range): ModelSpec {
   const layer = sliceNeurons(model.layers[k]!, r);
   if (k === 0) return { version: 1, name: `${model.name ?? 'model'}:${layer.name}`, layers: [layer] };
   return {
@@ -136,7 +148,7 @@ export async function runPlan(plan: MappingPlan, model: ModelSpec, input: IntBat
     const layer = model.layers[k]!;
     if (layer.kind === 'InputData') {
       // checks the input range (on hardware the host does this when it sends the events)
-      const res = await forward({ version: 1, layers: [layer] }, input);
+      const res = await forward(partModel(model, k, input.shape, [0, 0]), input);
       outputs[k] = res.output;
       written[k]!.fill(1);
       done[k] = true;

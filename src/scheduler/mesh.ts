@@ -270,10 +270,3 @@ export function defineMesh(desc: MeshDescription): DeviceSpec {
 export function kindsFor(device: DeviceSpec, layer: NpLayerKind): NpKind[] {
   return Object.values(device.npKinds).filter((k) => k.layers.includes(layer));
 }
-
-/** Mesh distance between two nodes (the number of links an event crosses). */
-export function hops(device: DeviceSpec, a: number, b: number): number {
-  const na = device.nodes[a]!;
-  const nb = device.nodes[b]!;
-  return Math.abs(na.col - nb.col) + Math.abs(na.row - nb.row);
-}
