@@ -125,16 +125,17 @@ function checkNps(out: Issues, device: DeviceSpec, layer: Layer & { kind: NpLaye
     return;
   }
   const layout = neuronLayout(layer, input);
-  if (!kinds.some((kind) => neuronsPerNp(kind, layout) > 0)) {
+  // the mapper needs one kind that both holds a neuron and fits the columns
+  const holding = kinds.filter((kind) => neuronsPerNp(kind, layout) > 0);
+  if (holding.length === 0) {
     const mem = Math.max(...kinds.map((kd) => kd.weightBytes));
     out.add(
       'np/memory',
       `one neuron needs ${layout.sharedBytes + layout.bytesPerNeuron} weight bytes, an NP holds ${mem}`,
       'reduce the input channels, the kernel size or the weight bits',
     );
-  }
-  if (!kinds.some((kind) => columnBands(layer, input, outShape[1], kind.maxColumns) !== null)) {
-    const cols = Math.max(...kinds.map((kd) => kd.maxColumns));
+  } else if (!holding.some((kind) => columnBands(layer, input, outShape[1], kind.maxColumns) !== null)) {
+    const cols = Math.max(...holding.map((kd) => kd.maxColumns));
     out.add('np/columns', `its ${potentialShape(layer, input)[1]} columns of potentials cannot be split over NPs of ${cols} columns (global pooling sums them all)`, 'reduce the width before the global pooling');
   }
 }

@@ -103,9 +103,7 @@ export class MappingError extends Error {
 interface NpDemand {
   layer: number;
   kind: NpKind;
-  neurons: number;
-  /** fewest and most channel groups (the most keeps minNeuronsPerNp neurons per NP) */
-  minGroups: number;
+  /** most channel groups: each NP keeps at least minNeuronsPerNp neurons */
   maxGroups: number;
   groups: number;
   bands: Range[];
@@ -123,7 +121,7 @@ function demandFor(layer: Layer & { kind: NpLayerKind }, k: number, input: Shape
     if (perNp === 0 || !bands) continue;
     const minGroups = Math.ceil(layout.neurons / perNp);
     const maxGroups = Math.max(minGroups, Math.floor(layout.neurons / device.minNeuronsPerNp));
-    const d: NpDemand = { layer: k, kind, neurons: layout.neurons, minGroups, maxGroups, groups: minGroups, bands, parts: [], loads: [] };
+    const d: NpDemand = { layer: k, kind, maxGroups, groups: minGroups, bands, parts: [], loads: [] };
     setGroups(d, minGroups, layer, input);
     if (!best || d.parts.length < best.parts.length) best = d;
   }
