@@ -1,0 +1,447 @@
+// tfjs LayersModel (quantized with the layers of qlayers.ts) -> spikemesh IR (ModelSpec).
+// The integer weights come from the same quantizer the float layers use; BatchNorm and biases
+// fold into thresholds and steps (fold.ts); Keras layouts become IR layouts here, once:
+//  - Keras conv kernels are HWIO, our layout [kh][kw][cin][cout]: the same order. Non-input
+//    convolutions are stored spatially flipped (the IR applies them as a true convolution).
+//  - Keras Flatten on channels-last data is HWC order, which is our NHWC flatten order, so a
+//    Dense kernel [inputs][units] is taken as is.
+import * as tf from '@tensorflow/tfjs';
+import { convOutputShape, inferShapes, poolArea, shapeSize } from '../model/shapes.js';
+import type {
+  Activation,
+  ActBits,
+  InputScaling,
+  Layer,
+  ModelSpec,
+  Padding,
+  Pooling,
+  PredictScale,
+  Shape3,
+  WeightBits,
+} from '../model/types.js';
+import { ModelError, validateModel } from '../model/validate.js';
+import { parseBlocks, isFloatNeural, type Block } from './blocks.js';
+import { foldActivation, foldPredictScale, type BatchNormParams, type FoldInput } from './fold.js';
+import { serialLayers } from './graph.js';
+import { ConversionError, type CompatibilityIssue } from './issues.js';
+import { quantizeWeights, stepWidth, type QuantizedReLU, type WeightQuantizer } from './qlayers.js';
+import { quantize, type QuantizeOptions } from './quantize.js';
+
+export interface ConvertOptions {
+  /** integer input = round(scale * float input + shift); default { scale: 1, shift: 0 } */
+  inputScaling?: InputScaling;
+  /** bits of the unsigned integer input; default 8 */
+  inputBits?: number;
+  /** quantize float layers first with these settings (the cnn2snn quantize step) */
+  quantization?: QuantizeOptions;
+  /** model name in the IR; default the tfjs model's name */
+  name?: string;
+}
+
+export interface ConversionResult {
+  /** null when the model cannot be converted */
+  spec: ModelSpec | null;
+  /** conversion issues (hardware issues come from check()) */
+  issues: CompatibilityIssue[];
+  notes: string[];
+  /** IR layer name -> the tfjs layers folded into it */
+  sources: Record<string, string[]>;
+}
+
+/** Converts a quantized model; throws ConversionError listing every problem found. */
+export async function convert(model: tf.LayersModel, options: ConvertOptions = {}): Promise<ModelSpec> {
+  const result = await analyze(model, options);
+  if (!result.spec) throw new ConversionError(result.issues);
+  return result.spec;
+}
+
+/** Converts what can be converted and reports the rest (used by convert() and check()). */
+export async function analyze(model: tf.LayersModel, options: ConvertOptions = {}): Promise<ConversionResult> {
+  const scaling = options.inputScaling ?? { scale: 1, shift: 0 };
+  if (!(scaling.scale > 0) || !Number.isFinite(scaling.shift)) {
+    throw new RangeError(`inputScaling: scale must be positive and shift finite, got ${JSON.stringify(scaling)}`);
+  }
+  let layers: tf.layers.Layer[];
+  try {
+    layers = serialLayers(model);
+  } catch (err) {
+    return { spec: null, issues: [{ layer: '(model)', kind: 'conversion', message: (err as Error).message }], notes: [], sources: {} };
+  }
+  let source = model;
+  if (options.quantization && layers.some((l) => isFloatNeural(l.getClassName()) || isFloatRelu(l))) {
+    source = await quantize(model, options.quantization);
+    layers = serialLayers(source);
+  }
+  const { blocks, issues, notes } = parseBlocks(layers);
+  for (const b of blocks) {
+    for (const l of [b.neural, b.pointwise]) {
+      if (l && isFloatNeural(l.getClassName())) {
+        issues.push({
+          layer: l.name, kind: 'conversion',
+          message: `${l.getClassName()} has float weights: quantize the model first`,
+          fix: 'run `spikemesh quantize` (or pass --wq/--aq/--iq), or quantize() in code',
+        });
+      }
+    }
+    if (b.activation && b.activation.layer.getClassName() !== 'QuantizedReLU') {
+      issues.push({
+        layer: b.activation.layer.name, kind: 'conversion',
+        message: `float activation '${b.activation.layer.getClassName()}': quantize the model first`,
+        fix: 'run `spikemesh quantize` (or pass --wq/--aq/--iq), or quantize() in code',
+      });
+    }
+  }
+  const sources = Object.fromEntries(blocks.map((b) => [b.name, b.sources]));
+  if (issues.length) return { spec: null, issues, notes, sources };
+
+  const builder = new SpecBuilder(source, scaling, options.inputBits ?? 8, issues, notes);
+  const spec = builder.build(blocks, options.name ?? source.name);
+  if (source !== model) source.dispose();
+  return { spec: issues.length ? null : spec, issues, notes, sources };
+}
+
+function isFloatRelu(l: tf.layers.Layer): boolean {
+  const cls = l.getClassName();
+  return cls === 'ReLU' || (cls === 'Activation' && ['relu', 'relu6'].includes(String(l.getConfig().activation)));
+}
+
+/** One weight of a layer by its short name ('kernel', 'gamma', ...), as float64 values. */
+function weight(layer: tf.layers.Layer, short: string): { values: Float64Array; shape: number[] } | undefined {
+  const v = layer.weights.find((w) => w.originalName === `${layer.name}/${short}` || w.originalName.endsWith(`/${short}`));
+  if (!v) return undefined;
+  const t = v.read();
+  return { values: Float64Array.from(t.dataSync()), shape: t.shape };
+}
+
+interface IntegerWeights {
+  /** integers in the Keras layout */
+  q: Float64Array;
+  shape: number[];
+  /** scale factor per output channel (expanded from per-tensor) */
+  sf: Float64Array;
+  bits: WeightBits;
+}
+
+function integerWeights(layer: tf.layers.Layer, short: string, quantizer: WeightQuantizer): IntegerWeights {
+  const v = layer.weights.find((w) => w.originalName.endsWith(`/${short}`));
+  if (!v) throw new Error(`layer '${layer.name}' has no weight '${short}'`);
+  const { q, sf } = quantizeWeights(v.read(), quantizer);
+  const cout = v.shape[v.shape.length - 1]!;
+  const sfv = sf.dataSync();
+  const out = {
+    q: Float64Array.from(q.dataSync()),
+    shape: v.shape.slice() as number[],
+    sf: Float64Array.from({ length: cout }, (_, o) => sfv[sfv.length === 1 ? 0 : o]!),
+    bits: quantizer.bits,
+  };
+  tf.dispose([q, sf]);
+  return out;
+}
+
+function quantizerOf(layer: tf.layers.Layer): WeightQuantizer {
+  return (layer as unknown as { quantizer: WeightQuantizer }).quantizer;
+}
+
+function pair(v: unknown, dflt: number): [number, number] {
+  if (typeof v === 'number') return [v, v];
+  if (Array.isArray(v)) return [Number(v[0] ?? dflt), Number(v[1] ?? v[0] ?? dflt)];
+  return [dflt, dflt];
+}
+
+/** Builds the IR layer by layer, recording issues instead of throwing. */
+class SpecBuilder {
+  constructor(
+    private readonly model: tf.LayersModel,
+    private readonly scaling: InputScaling,
+    private readonly inputBits: number,
+    private readonly issues: CompatibilityIssue[],
+    private readonly notes: string[],
+  ) {}
+
+  private issue(layer: string, message: string, fix?: string): void {
+    this.issues.push({ layer, kind: 'conversion', message, fix });
+  }
+
+  build(blocks: Block[], name: string): ModelSpec | null {
+    const inShape = this.model.inputs[0]!.shape.slice(1);
+    let shape: Shape3;
+    if (inShape.length === 3 && inShape.every((d) => typeof d === 'number')) shape = inShape as Shape3;
+    else if (inShape.length === 1 && typeof inShape[0] === 'number') shape = [1, 1, inShape[0]];
+    else {
+      this.issue('(input)', `input shape [${inShape}] is not supported: expected [height, width, channels] or [features]`);
+      return null;
+    }
+    const layers: Layer[] = [];
+    const inputConv = blocks[0]!.kind === 'conv';
+    if (!inputConv) {
+      layers.push({ name: uniqueName('input', blocks), kind: 'InputData', inputShape: shape, inputBits: this.inputBits });
+    }
+    let a = this.scaling.scale;
+    let outputScale = 1;
+    let complete = true;
+    blocks.forEach((block, k) => {
+      const first = k === 0;
+      const built = this.block(block, { a, first, inputConv: first && inputConv, shape });
+      // the tfjs shapes carry on past a block that failed, so later blocks are still checked
+      const tfShape = this.tfOutputShape(block);
+      const next: Shape3 = tfShape.length === 3 ? (tfShape as Shape3) : [1, 1, tfShape.reduce((x, y) => x * y, 1)];
+      complete &&= built !== null;
+      if (built && complete) {
+        layers.push(built.layer);
+        a = built.nextA;
+        outputScale = built.unit;
+        const mine = inferShapes(layers).output;
+        if (mine.join() !== next.join()) {
+          this.issue(block.name, `the converted layer outputs [${mine}] but the tfjs layers output [${tfShape}]`);
+        }
+      } else {
+        a = built?.nextA ?? this.nextScale(block);
+      }
+      shape = next;
+    });
+    if (this.issues.length) return null;
+    const spec: ModelSpec = {
+      version: 1,
+      name,
+      inputScaling: { ...this.scaling },
+      layers,
+      metadata: {
+        convertedBy: 'spikemesh convert',
+        source: this.model.name,
+        /** predict() * outputScale = the float model's last-layer output (logits) */
+        outputScale,
+      },
+    };
+    try {
+      return validateModel(spec);
+    } catch (err) {
+      const layer = err instanceof ModelError ? err.layerName ?? '(model)' : '(model)';
+      this.issue(layer, (err as Error).message, 'use fewer weight bits or a smaller input range for this layer');
+      return null;
+    }
+  }
+
+  /** tfjs output shape of a block (without batch). */
+  private tfOutputShape(block: Block): number[] {
+    const last = this.model.getLayer(block.sources[block.sources.length - 1]!);
+    return (last.outputShape as (number | null)[]).slice(1).map((d) => d ?? 1);
+  }
+
+  /** Scale of the next block's integer input when this block could not be converted. */
+  private nextScale(block: Block): number {
+    const act = block.activation?.layer;
+    return act && act.getClassName() === 'QuantizedReLU' ? 1 / (act as QuantizedReLU).levelWidth() : 1;
+  }
+
+  private block(
+    block: Block,
+    ctx: { a: number; first: boolean; inputConv: boolean; shape: Shape3 },
+  ): { layer: Layer; nextA: number; unit: number } | null {
+    const n = block.neural;
+    const cfg = n.getConfig();
+    const issuesBefore = this.issues.length;
+    if (cfg.dataFormat === 'channelsFirst') this.issue(n.name, 'channels-first data is not supported');
+    const dil = pair(cfg.dilationRate, 1);
+    if (dil[0] !== 1 || dil[1] !== 1) this.issue(n.name, `dilation rate [${dil}] is not supported`, 'use dilation 1');
+
+    // integer weights, scale factors and float bias per output channel
+    let w: IntegerWeights;
+    let dw: IntegerWeights | undefined;
+    let bias: Float64Array;
+    if (block.kind === 'separable') {
+      const pwLayer = block.pointwise ?? n;
+      const dq = quantizerOf(n);
+      const pq = quantizerOf(pwLayer);
+      if (dq.bits !== pq.bits) {
+        this.issue(n.name, `depthwise weights have ${dq.bits} bits but the pointwise '${pwLayer.name}' has ${pq.bits}: ` +
+          'a separable layer has one weight width', 'quantize both halves with the same bits');
+        return null;
+      }
+      dw = integerWeights(n, 'depthwise_kernel', { bits: dq.bits, perAxis: false });
+      w = integerWeights(pwLayer, block.pointwise ? 'kernel' : 'pointwise_kernel', pq);
+      const cin = w.shape[2]!;
+      const cout = w.shape[3]!;
+      bias = weight(pwLayer, 'bias')?.values ?? new Float64Array(cout);
+      const dwBias = block.pointwise ? weight(n, 'bias')?.values : undefined;
+      if (dwBias) {
+        // pw(dw(x) + b) = pw(dw(x)) + pw(b): the depthwise bias becomes an output bias
+        for (let o = 0; o < cout; o++) {
+          let s = 0;
+          for (let c = 0; c < cin; c++) s += dwBias[c]! * (w.q[c * cout + o]! / w.sf[o]!);
+          bias[o]! += s;
+        }
+      }
+      // the depthwise scale is per tensor, so it factors out of the pointwise sum
+      w.sf = w.sf.map((s) => s * dw!.sf[0]!);
+    } else {
+      w = integerWeights(n, 'kernel', quantizerOf(n));
+      bias = weight(n, 'bias')?.values ?? new Float64Array(w.shape[w.shape.length - 1]!);
+    }
+    const cout = w.sf.length;
+
+    // the input shift: the float model sees (x - shift) / scale, the integer model x
+    if (ctx.first && this.scaling.shift !== 0) {
+      const padding = String(cfg.padding ?? 'valid');
+      if (block.kind !== 'dense' && padding === 'same') {
+        this.issue(n.name, `input shift ${this.scaling.shift} with 'same' padding: the float model pads with ` +
+          `${-this.scaling.shift / this.scaling.scale}, the integer model with 0`, "use 'valid' padding or shift 0");
+      }
+      const ones = onesResponse(w, dw);
+      for (let o = 0; o < cout; o++) bias[o]! -= (this.scaling.shift * ones[o]!) / (w.sf[o]! * ctx.a);
+    }
+
+    const strides = pair(cfg.strides, 1);
+    if (block.kind !== 'dense' && strides[0] !== strides[1]) {
+      this.issue(n.name, `strides [${strides}] differ: the IR has one stride for both axes`);
+      return null;
+    }
+    const padding = String(cfg.padding ?? 'valid') as Padding;
+    if (block.kind !== 'dense' && padding !== 'same' && padding !== 'valid') {
+      this.issue(n.name, `padding '${padding}' is not supported`);
+      return null;
+    }
+    const pooling = block.pool ? this.pooling(block) : ({ type: 'none' } as Pooling);
+    const kernel = (block.kind === 'separable' ? dw!.shape : w.shape).slice(0, 2) as [number, number];
+    const area = block.kind === 'dense' ? 1 : poolArea(pooling, convOutputShape(ctx.shape, kernel, strides[0], padding, cout));
+
+    const bn = block.bn ? this.batchNorm(block.bn) : undefined;
+    const fold: FoldInput = { a: ctx.a, sf: w.sf, bias, bn };
+    let activation: Activation | null = null;
+    let predictScale: PredictScale | undefined;
+    let sign: Int8Array;
+    let nextA = 0;
+    let unit = 1;
+    if (block.activation) {
+      const act = block.activation.layer as QuantizedReLU;
+      const width = act.levelWidth();
+      const folded = foldActivation(fold, width, act.bits, area);
+      for (const p of folded.problems) this.issue(n.name, p);
+      sign = folded.sign;
+      activation = { bits: act.bits as ActBits, threshold: folded.threshold, actStep16: folded.actStep16 };
+      nextA = 1 / width;
+    } else {
+      const folded = foldPredictScale(fold);
+      for (const p of folded.problems) this.issue(n.name, p);
+      sign = folded.sign;
+      predictScale = { threshold: folded.threshold, actStep16: folded.actStep16 };
+      unit = folded.unit;
+    }
+    // max pooling before the activation commutes with it only where the channel is increasing
+    if (pooling.type === 'max' && block.pool!.beforeActivation && block.bn) {
+      const flipped = Array.from(sign).flatMap((v, o) => (v < 0 ? [o] : []));
+      if (flipped.length) {
+        this.issue(block.pool!.layer.name, `MaxPooling2D before BatchNormalization '${block.bn.name}' whose gamma is negative in ` +
+          `channels ${flipped.slice(0, 8).join(', ')}${flipped.length > 8 ? ', ...' : ''}: max and the decreasing ` +
+          'normalisation do not commute', 'move the pooling after the activation, or constrain gamma to be non-negative');
+      }
+    }
+    if (this.issues.length > issuesBefore) return null;
+
+    const negate = (values: Float64Array, o: (i: number) => number) =>
+      Int8Array.from(values, (v, i) => v * sign[o(i)]!);
+    const common = { name: block.name, weightBits: w.bits, pooling, activation, ...(predictScale && { predictScale }) };
+    switch (block.kind) {
+      case 'conv': {
+        const [kh, kw, cin] = w.shape as [number, number, number, number];
+        const weights = ctx.inputConv ? negate(w.q, (i) => i % cout) : flipConv(w.q, kh, kw, cin, cout, sign);
+        const geometry = { kernel: [kh, kw] as [number, number], stride: strides[0], padding, filters: cout };
+        const layer: Layer = ctx.inputConv
+          ? { ...common, ...geometry, kind: 'InputConvolutional', inputShape: ctx.shape, inputBits: this.inputBits, weights }
+          : { ...common, ...geometry, kind: 'Convolutional', weights };
+        return { layer, nextA, unit };
+      }
+      case 'separable': {
+        const [kh, kw, c] = dw!.shape as [number, number, number, number];
+        const depthwise = flipConv(dw!.q, kh, kw, c, 1, new Int8Array(1).fill(1));
+        const pointwise = negate(w.q, (i) => i % cout);
+        return {
+          layer: { ...common, kind: 'SeparableConvolutional', kernel: [kh, kw], stride: strides[0], padding, filters: cout, depthwise, pointwise },
+          nextA,
+          unit,
+        };
+      }
+      case 'dense': {
+        const inputs = w.shape[0]!;
+        if (inputs !== shapeSize(ctx.shape)) {
+          this.issue(n.name, `Dense expects ${inputs} inputs but receives [${ctx.shape}]`, 'add a Flatten before it');
+          return null;
+        }
+        if (ctx.shape[0] * ctx.shape[1] > 1 && !block.sources.some((s) => ['Flatten', 'Reshape'].includes(this.model.getLayer(s).getClassName()))) {
+          this.issue(n.name, `Dense on a [${ctx.shape}] input acts per position`, 'add a Flatten before it');
+          return null;
+        }
+        const { pooling: _p, ...rest } = common;
+        return {
+          layer: { ...rest, kind: 'FullyConnected', units: cout, weights: negate(w.q, (i) => i % cout) },
+          nextA,
+          unit,
+        };
+      }
+    }
+  }
+
+  private batchNorm(layer: tf.layers.Layer): BatchNormParams {
+    const cfg = layer.getConfig();
+    const mean = weight(layer, 'moving_mean')!.values;
+    const n = mean.length;
+    return {
+      gamma: weight(layer, 'gamma')?.values ?? new Float64Array(n).fill(1),
+      beta: weight(layer, 'beta')?.values ?? new Float64Array(n),
+      mean,
+      variance: weight(layer, 'moving_variance')!.values,
+      epsilon: Number(cfg.epsilon ?? 1e-3),
+    };
+  }
+
+  private pooling(block: Block): Pooling {
+    const { layer } = block.pool!;
+    const cls = layer.getClassName();
+    if (cls === 'GlobalAveragePooling2D') return { type: 'global_avg' };
+    const cfg = layer.getConfig();
+    const size = pair(cfg.poolSize, 2);
+    const stride = pair(cfg.strides ?? cfg.poolSize, size[0]);
+    const padding = String(cfg.padding ?? 'valid') as Padding;
+    if (cls === 'AveragePooling2D') {
+      if (padding !== 'valid') {
+        this.issue(layer.name, "AveragePooling2D with 'same' padding: the integer model averages valid windows only", "use 'valid' padding");
+      }
+      return { type: 'average', size, stride };
+    }
+    return { type: 'max', size, stride, padding };
+  }
+}
+
+/** Potentials of an all-ones input (the fan-in sum of the weights) per output channel. */
+function onesResponse(w: IntegerWeights, dw?: IntegerWeights): Float64Array {
+  const cout = w.sf.length;
+  const out = new Float64Array(cout);
+  if (dw) {
+    const c = dw.shape[2]!;
+    const dwSum = new Float64Array(c);
+    dw.q.forEach((v, i) => (dwSum[i % c]! += v));
+    w.q.forEach((v, i) => (out[i % cout]! += v * dwSum[Math.floor(i / cout)]!));
+  } else {
+    w.q.forEach((v, i) => (out[i % cout]! += v));
+  }
+  return out;
+}
+
+/** Keras [kh][kw][cin][cout] -> IR flipped [kh-1-i][kw-1-j][cin][cout], channels negated by sign. */
+function flipConv(q: Float64Array, kh: number, kw: number, cin: number, cout: number, sign: Int8Array): Int8Array {
+  const out = new Int8Array(q.length);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const src = (i * kw + j) * cin * cout;
+      const dst = ((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout;
+      for (let k = 0; k < cin * cout; k++) out[dst + k] = q[src + k]! * sign[k % cout]!;
+    }
+  }
+  return out;
+}
+
+function uniqueName(base: string, blocks: Block[]): string {
+  const taken = new Set(blocks.map((b) => b.name));
+  let name = base;
+  for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
+  return name;
+}

@@ -1,0 +1,171 @@
+// quantize(): the cnn2snn quantize step. Rebuilds a serial tfjs model with the
+// quantization-aware layers of qlayers.ts (same weights), ready to evaluate, fine-tune, convert.
+import * as tf from '@tensorflow/tfjs';
+import type { ActBits, WeightBits } from '../model/types.js';
+import { ACT_BITS, WEIGHT_BITS } from '../model/validate.js';
+import { activationOf } from './blocks.js';
+import { serialLayers } from './graph.js';
+import {
+  QuantizedConv2D,
+  QuantizedDense,
+  QuantizedDepthwiseConv2D,
+  QuantizedReLU,
+  QuantizedSeparableConv2D,
+  stepWidth,
+} from './qlayers.js';
+
+export interface QuantizeOptions {
+  /** weight bits of every neural layer but the first (cnn2snn -wq) */
+  weightBits: WeightBits;
+  /** activation bits (cnn2snn -aq) */
+  activationBits: ActBits;
+  /** weight bits of the first neural layer, which sees the 8-bit input (cnn2snn -iq); default weightBits */
+  inputWeightBits?: WeightBits;
+  /** per-output-channel weight scales (MaxPerAxis); default per tensor (MaxQuantizer) */
+  perAxis?: boolean;
+  /**
+   * Sample inputs as the model sees them. When given, each activation's level width is chosen
+   * to minimise the quantization error on them (layer by layer, through the quantized layers
+   * before it); otherwise it follows the float ReLU's range (max value, or 6).
+   */
+  calibration?: tf.Tensor;
+}
+
+const levels = (bits: number) => 2 ** bits - 1;
+
+function checkOptions(o: QuantizeOptions): void {
+  for (const [name, v] of [['weightBits', o.weightBits], ['inputWeightBits', o.inputWeightBits ?? o.weightBits]] as const) {
+    if (!WEIGHT_BITS.includes(v)) throw new RangeError(`quantize: ${name} is ${v}, expected 1, 2, 4 or 8`);
+  }
+  if (!ACT_BITS.includes(o.activationBits)) throw new RangeError(`quantize: activationBits is ${o.activationBits}, expected 1, 2 or 4`);
+}
+
+/** The float range [0, max] a ReLU-like layer covers, which the quantized activation keeps. */
+function reluRange(layer: tf.layers.Layer, bits: number): number {
+  if (layer instanceof QuantizedReLU) return layer.levelWidth() * levels(layer.bits);
+  const act = activationOf(layer);
+  if (act === 'relu6') return 6;
+  if (act === 'relu-max') return Number(layer.getConfig().maxValue);
+  return Math.min(levels(bits), 6); // cnn2snn's default for an unbounded ReLU
+}
+
+function quantizedRelu(name: string, bits: number, range: number): QuantizedReLU {
+  const width = range / levels(bits);
+  return new QuantizedReLU({ name, bits, step: width * 2 ** (bits - 4) });
+}
+
+/**
+ * Returns a new model where Conv2D, DepthwiseConv2D, SeparableConv2D and Dense are their
+ * Quantized* versions and ReLUs are QuantizedReLU. Already quantized layers are re-quantized
+ * with the new bits. Other layers are copied. The input model is not modified.
+ */
+export function quantize(model: tf.LayersModel, options: QuantizeOptions): tf.Sequential {
+  checkOptions(options);
+  const layers = serialLayers(model);
+  const wq = options.weightBits;
+  const iq = options.inputWeightBits ?? wq;
+  const aq = options.activationBits;
+  const perAxis = options.perAxis ?? false;
+  const out = tf.sequential({ name: `${model.name}_q` });
+  out.add(tf.layers.inputLayer({ inputShape: model.inputs[0]!.shape.slice(1) as number[], name: `${model.name}_input` }));
+  const ranges = new Map<string, number>();
+  let neuralSeen = false;
+  let pairBits: WeightBits | undefined;
+
+  for (const layer of layers) {
+    const cls = layer.getClassName();
+    const cfg = layer.getConfig();
+    const base = cls.replace(/^Quantized/, '');
+    const common = { name: layer.name, useBias: Boolean(cfg.useBias ?? true) };
+    let q: tf.layers.Layer | undefined;
+    if (['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'Dense'].includes(base)) {
+      const bits = pairBits ?? (neuralSeen ? wq : iq);
+      pairBits = base === 'DepthwiseConv2D' ? bits : undefined;
+      neuralSeen = true;
+      const conv = { filters: cfg.filters as number, kernelSize: cfg.kernelSize as number[], strides: cfg.strides as number[],
+        padding: cfg.padding as 'same' | 'valid' };
+      if (cfg.dataFormat === 'channelsFirst') throw new Error(`layer '${layer.name}': channels-first data is not supported`);
+      const dil = cfg.dilationRate as number[] | number | undefined;
+      if (dil !== undefined && [dil].flat().some((d) => d !== 1)) throw new Error(`layer '${layer.name}': dilation rate ${JSON.stringify(dil)} is not supported`);
+      if ((cfg.depthMultiplier ?? 1) !== 1) throw new Error(`layer '${layer.name}': depth multiplier ${cfg.depthMultiplier} is not supported`);
+      q =
+        base === 'Conv2D' ? new QuantizedConv2D({ ...common, ...conv, bits, perAxis })
+        : base === 'SeparableConv2D' ? new QuantizedSeparableConv2D({ ...common, ...conv, bits, perAxis })
+        : base === 'DepthwiseConv2D' ? new QuantizedDepthwiseConv2D({ ...common, ...conv, bits })
+        : new QuantizedDense({ ...common, units: cfg.units as number, bits, perAxis });
+      out.add(q);
+      q.setWeights(layer.getWeights());
+      const act = activationOf(layer);
+      if (act === 'relu' || act === 'relu6') {
+        const r = quantizedRelu(`${layer.name}_relu`, aq, act === 'relu6' ? 6 : Math.min(levels(aq), 6));
+        ranges.set(r.name, act === 'relu6' ? 6 : Infinity);
+        out.add(r);
+      } else if (act === 'softmax') {
+        out.add(tf.layers.activation({ name: `${layer.name}_softmax`, activation: 'softmax' }));
+      } else if (act !== 'linear' && act !== undefined) {
+        throw new Error(`layer '${layer.name}': activation '${act}' cannot be quantized (use relu)`);
+      }
+      continue;
+    }
+    const act = activationOf(layer);
+    if (act === 'relu' || act === 'relu6' || act === 'relu-max' || act === 'quantized') {
+      const range = reluRange(layer, aq);
+      const r = quantizedRelu(layer.name, aq, range);
+      ranges.set(r.name, act === 'relu' ? Infinity : range);
+      out.add(r);
+      continue;
+    }
+    const Ctor = layer.constructor as unknown as { fromConfig: (c: unknown, cfg: unknown) => tf.layers.Layer };
+    const copy = Ctor.fromConfig(layer.constructor, cfg);
+    out.add(copy);
+    copy.setWeights(layer.getWeights());
+  }
+  if (options.calibration) calibrate(out, options.calibration, ranges);
+  return out;
+}
+
+/**
+ * Sets every QuantizedReLU's level width to minimise the squared quantization error of its
+ * inputs, walking the model layer by layer so each choice sees the quantized layers before it.
+ * `ranges` caps the width where the float ReLU was bounded (ReLU6 stays within [0, 6]).
+ */
+export function calibrate(model: tf.LayersModel, samples: tf.Tensor, ranges = new Map<string, number>()): void {
+  let x = samples.clone();
+  for (const layer of model.layers) {
+    if (layer.getClassName() === 'InputLayer') continue;
+    if (layer instanceof QuantizedReLU) {
+      const width = bestWidth(x, layer.bits, ranges.get(layer.name) ?? Infinity);
+      layer.step.write(tf.scalar(width * 2 ** (layer.bits - 4)));
+    }
+    const next = tf.tidy(() => layer.apply(x, { training: false }) as tf.Tensor);
+    x.dispose();
+    x = next;
+  }
+  x.dispose();
+}
+
+/** Level width minimising sum (v - q(v))^2 over the positive inputs (negative ones give 0 anyway). */
+function bestWidth(x: tf.Tensor, bits: number, cap: number): number {
+  const all = x.dataSync();
+  const stride = Math.max(1, Math.floor(all.length / 200_000));
+  const v: number[] = [];
+  for (let i = 0; i < all.length; i += stride) if (all[i]! > 0) v.push(Math.min(all[i]!, cap));
+  const L = levels(bits);
+  const max = v.reduce((m, y) => Math.max(m, y), 0);
+  if (max === 0) return stepWidth(6 / 15, 4);
+  let best = max / L;
+  let bestErr = Infinity;
+  for (let k = 1; k <= 64; k++) {
+    const w = (max / L) * (k / 64);
+    let err = 0;
+    for (const y of v) {
+      const q = w * Math.min(Math.max(Math.ceil(y / w - 0.5), 0), L);
+      err += (y - q) ** 2;
+    }
+    if (err < bestErr) {
+      bestErr = err;
+      best = w;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,228 @@
+// Loading and saving tfjs LayersModels (model.json + weight files) with errors that name the
+// file, the weight and the layer. The parsing is environment-free; only loadTfjsModel and
+// saveTfjsModel touch the file system, through dynamic imports (Node only).
+import * as tf from '@tensorflow/tfjs';
+import './qlayers.js'; // registers the quantization-aware layers before any model is parsed
+
+interface ManifestWeight {
+  name: string;
+  shape: number[];
+  dtype: string;
+  quantization?: { dtype: string };
+}
+
+interface ManifestGroup {
+  paths: string[];
+  weights: ManifestWeight[];
+}
+
+/** Reads one weight file named in the manifest; resolves undefined when it does not exist. */
+export type WeightFileReader = (path: string) => Promise<ArrayBuffer | undefined>;
+
+const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
+function weightBytes(w: ManifestWeight, source: string): number {
+  const dtype = w.quantization?.dtype ?? w.dtype;
+  const per = BYTES[dtype];
+  if (per === undefined) throw new Error(`${source}: weight '${w.name}' has unsupported dtype '${dtype}'`);
+  return w.shape.reduce((a, b) => a * b, 1) * per;
+}
+
+function parseManifest(json: Record<string, unknown>, source: string): ManifestGroup[] {
+  const manifest = json.weightsManifest;
+  if (!Array.isArray(manifest)) throw new Error(`${source}: no 'weightsManifest' array (is this a tfjs LayersModel model.json?)`);
+  return manifest.map((g: unknown, gi: number) => {
+    const group = g as Partial<ManifestGroup>;
+    if (!Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      throw new Error(`${source}: weightsManifest[${gi}] needs 'paths' and 'weights' arrays`);
+    }
+    for (const w of group.weights) {
+      if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || typeof w.dtype !== 'string') {
+        throw new Error(`${source}: weightsManifest[${gi}] has an entry without name, shape and dtype`);
+      }
+    }
+    return group as ManifestGroup;
+  });
+}
+
+/**
+ * Reads the weight files of every manifest group and checks that their sizes match the
+ * manifest exactly: a missing or truncated file names the weights it should hold.
+ */
+async function readWeights(
+  groups: ManifestGroup[],
+  read: WeightFileReader,
+  source: string,
+): Promise<{ specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer }> {
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: ArrayBuffer[] = [];
+  for (const group of groups) {
+    const files: Array<{ path: string; bytes: number; start: number }> = [];
+    let total = 0;
+    for (const path of group.paths) {
+      const buf = await read(path);
+      if (!buf) {
+        const names = group.weights.map((w) => w.name).join(', ');
+        throw new Error(`${source}: weight file '${path}' is missing (its group holds ${names})`);
+      }
+      files.push({ path, bytes: buf.byteLength, start: total });
+      total += buf.byteLength;
+      buffers.push(buf);
+    }
+    const fileAt = (offset: number) => [...files].reverse().find((f) => f.start <= offset) ?? files[0];
+    let offset = 0;
+    for (const w of group.weights) {
+      const need = weightBytes(w, source);
+      if (offset + need > total) {
+        const file = fileAt(Math.min(offset, Math.max(total - 1, 0)));
+        throw new Error(
+          `${source}: weight file '${file?.path ?? group.paths.join(', ')}' is truncated: weight '${w.name}' ` +
+            `[${w.shape}] needs bytes ${offset}..${offset + need} of the group but its files hold ${total}`,
+        );
+      }
+      offset += need;
+      specs.push(w as tf.io.WeightsManifestEntry);
+    }
+    if (offset !== total) {
+      throw new Error(
+        `${source}: weight files ${group.paths.map((p) => `'${p}'`).join(', ')} hold ${total} bytes ` +
+          `but the manifest describes ${offset}: the files do not belong to this model.json`,
+      );
+    }
+  }
+  return { specs, data: tf.io.concatenateArrayBuffers(buffers) };
+}
+
+/**
+ * Builds a LayersModel from a parsed model.json and its weight files. `source` names the model
+ * in error messages. Weights are checked against the layers: names, shapes and finiteness.
+ */
+export async function modelFromArtifacts(json: unknown, read: WeightFileReader, source: string): Promise<tf.LayersModel> {
+  if (typeof json !== 'object' || json === null) throw new Error(`${source}: not a JSON object`);
+  const obj = json as Record<string, unknown>;
+  if (obj.format === 'graph-model') {
+    throw new Error(`${source}: this is a tfjs GraphModel; only LayersModels (format 'layers-model') can be converted`);
+  }
+  if (typeof obj.modelTopology !== 'object' || obj.modelTopology === null) {
+    throw new Error(`${source}: no 'modelTopology' (is this a tfjs LayersModel model.json?)`);
+  }
+  const { specs, data } = await readWeights(parseManifest(obj, source), read, source);
+
+  let model: tf.LayersModel;
+  try {
+    model = await tf.models.modelFromJSON({ modelTopology: obj.modelTopology as tf.io.ModelJSON['modelTopology'] });
+  } catch (err) {
+    throw new Error(`${source}: cannot build the model from its topology: ${(err as Error).message}`);
+  }
+
+  const named = tf.io.decodeWeights(data, specs);
+  try {
+    const used = new Set<string>();
+    for (const layer of model.layers) {
+      for (const v of layer.weights) {
+        const name = v.originalName;
+        const t = named[name];
+        if (!t) throw new Error(`${source}: layer '${layer.name}' expects weight '${name}' [${v.shape}], which the manifest lacks`);
+        if (t.shape.join() !== v.shape.join()) {
+          throw new Error(
+            `${source}: weight '${name}' has shape [${t.shape}] in the manifest but layer '${layer.name}' expects [${v.shape}]`,
+          );
+        }
+        if (t.dtype === 'float32') {
+          const values = t.dataSync();
+          const bad = values.findIndex((x) => !Number.isFinite(x));
+          if (bad >= 0) {
+            throw new Error(`${source}: layer '${layer.name}': weight '${name}' holds ${values[bad]} at flat index ${bad}`);
+          }
+        }
+        used.add(name);
+      }
+    }
+    const extra = Object.keys(named).filter((n) => !used.has(n));
+    if (extra.length) throw new Error(`${source}: the manifest has weights no layer uses: ${extra.join(', ')}`);
+    model.loadWeights(named, true);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  } finally {
+    tf.dispose(Object.values(named));
+  }
+  return model;
+}
+
+/** Loads model.json and the weight files it names (Node; paths relative to model.json). */
+export async function loadTfjsModel(path: string): Promise<tf.LayersModel> {
+  const fs = await import('node:fs/promises');
+  const { dirname, resolve } = await import('node:path');
+  let text: string;
+  try {
+    text = await fs.readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${path}: cannot read the model: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path}: not valid JSON: ${(err as Error).message}`);
+  }
+  const dir = dirname(path);
+  const read: WeightFileReader = async (p) => {
+    try {
+      const b = await fs.readFile(resolve(dir, p));
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new Error(`${path}: cannot read weight file '${p}': ${(err as Error).message}`);
+    }
+  };
+  return modelFromArtifacts(json, read, path);
+}
+
+/** Loads a LayersModel over fetch (browser or Node), with the same checks. */
+export async function fetchTfjsModel(url: string): Promise<tf.LayersModel> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  const json: unknown = await res.json();
+  const read: WeightFileReader = async (p) => {
+    const r = await fetch(new URL(p, new URL(url, globalThis.location?.href ?? 'file:///')).href);
+    return r.ok ? r.arrayBuffer() : undefined;
+  };
+  return modelFromArtifacts(json, read, url);
+}
+
+/** Writes a file through a temporary name so no partial file is left on failure (Node). */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await fs.writeFile(tmp, data);
+    await fs.rename(tmp, path);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Saves a LayersModel as `dir/model.json` + `dir/weights.bin` (Node). */
+export async function saveTfjsModel(model: tf.LayersModel, dir: string): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  await fs.mkdir(dir, { recursive: true });
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
+      const json = {
+        format: 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: 'spikemesh',
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+      };
+      // weights first: a model.json never points at a weights.bin from another save
+      await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(weights));
+      await writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(json)}\n`);
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+    }),
+  );
+}
