@@ -150,10 +150,21 @@ export async function modelFromArtifacts(json: unknown, read: WeightFileReader, 
   return model;
 }
 
+// A variable specifier keeps browser bundlers from resolving node:fs (as src/model/files.ts).
+const FS_MODULE = 'node:fs/promises';
+function nodeFs(): Promise<typeof import('node:fs/promises')> {
+  return import(/* @vite-ignore */ FS_MODULE);
+}
+
+/** `name` resolved against the directory of `path` ('/' or '\\' separated). */
+function beside(path: string, name: string): string {
+  if (name.startsWith('/')) return name;
+  return path.slice(0, Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1) + name;
+}
+
 /** Loads model.json and the weight files it names (Node; paths relative to model.json). */
 export async function loadTfjsModel(path: string): Promise<tf.LayersModel> {
-  const fs = await import('node:fs/promises');
-  const { dirname, resolve } = await import('node:path');
+  const fs = await nodeFs();
   let text: string;
   try {
     text = await fs.readFile(path, 'utf8');
@@ -166,10 +177,9 @@ export async function loadTfjsModel(path: string): Promise<tf.LayersModel> {
   } catch (err) {
     throw new Error(`${path}: not valid JSON: ${(err as Error).message}`);
   }
-  const dir = dirname(path);
   const read: WeightFileReader = async (p) => {
     try {
-      const b = await fs.readFile(resolve(dir, p));
+      const b = await fs.readFile(beside(path, p));
       return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -193,7 +203,7 @@ export async function fetchTfjsModel(url: string): Promise<tf.LayersModel> {
 
 /** Writes a file through a temporary name so no partial file is left on failure (Node). */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const fs = await import('node:fs/promises');
+  const fs = await nodeFs();
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {
     await fs.writeFile(tmp, data);
@@ -206,9 +216,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 
 /** Saves a LayersModel as `dir/model.json` + `dir/weights.bin` (Node). */
 export async function saveTfjsModel(model: tf.LayersModel, dir: string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const fs = await nodeFs();
   await fs.mkdir(dir, { recursive: true });
+  const join = (d: string, f: string) => `${d.replace(/[\\/]+$/, '')}/${f}`;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
@@ -219,7 +229,7 @@ export async function saveTfjsModel(model: tf.LayersModel, dir: string): Promise
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
       };
-      // weights first: a model.json never points at a weights.bin from another save
+      // each file is replaced whole (temporary name, then rename): never a partial file
       await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(weights));
       await writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(json)}\n`);
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };

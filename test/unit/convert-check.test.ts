@@ -1,0 +1,153 @@
+// check(): every layer that cannot be converted, or cannot map to AKD1000, with reason and fix.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import {
+  check,
+  formatReport,
+  QuantizedConv2D,
+  QuantizedDense,
+  QuantizedReLU,
+  QuantizedSeparableConv2D,
+  type CompatibilityReport,
+} from '../../src/convert/index.js';
+
+const L = tf.layers;
+/** A sequential model with seeded weights (so the numeric checks do not depend on luck). */
+function seq(shape: number[], layers: tf.layers.Layer[]): tf.Sequential {
+  const model = tf.sequential({ layers: [L.inputLayer({ inputShape: shape }), ...layers] });
+  let seed = 1;
+  for (const l of model.layers) {
+    if (l instanceof QuantizedReLU || l.getClassName() === 'BatchNormalization') continue;
+    const ws = l.getWeights();
+    if (ws.length) l.setWeights(ws.map((w) => tf.randomNormal(w.shape, 0, 0.3, 'float32', seed++)));
+  }
+  return model;
+}
+const relu = (name: string, bits = 4, step = 0.05) => new QuantizedReLU({ name, bits, step });
+
+function issues(r: CompatibilityReport, kind: 'conversion' | 'hardware') {
+  return r.issues.filter((i) => i.kind === kind).map((i) => `${i.layer}: ${i.message}`);
+}
+
+describe('check', () => {
+  it('a CNN2SNN-style quantized model is convertible and maps to hardware', async () => {
+    const r = await check(seq([16, 16, 1], [
+      new QuantizedConv2D({ name: 'conv1', filters: 4, kernelSize: 3, padding: 'same', bits: 4 }),
+      L.maxPooling2d({ name: 'pool1', poolSize: 2, padding: 'same' }),
+      L.batchNormalization({ name: 'bn1' }),
+      relu('relu1', 2),
+      new QuantizedSeparableConv2D({ name: 'sep2', filters: 8, kernelSize: 3, padding: 'same', bits: 4 }),
+      L.globalAveragePooling2d({ name: 'gap' }),
+      L.batchNormalization({ name: 'bn2' }),
+      relu('relu2', 2),
+      L.dropout({ name: 'drop', rate: 0.2 }),
+      new QuantizedDense({ name: 'dense', units: 3, bits: 4 }),
+      L.softmax({ name: 'softmax' }),
+    ]), { inputScaling: { scale: 255, shift: 0 } });
+    expect(r.issues).toEqual([]);
+    expect(r.convertible).toBe(true);
+    expect(r.hardwareCompatible).toBe(true);
+    expect(r.layers).toEqual([
+      { name: 'conv1', kind: 'InputConvolutional', sources: ['conv1', 'pool1', 'bn1', 'relu1'] },
+      { name: 'sep2', kind: 'SeparableConvolutional', sources: ['sep2', 'gap', 'bn2', 'relu2', 'drop'] },
+      { name: 'dense', kind: 'FullyConnected', sources: ['dense', 'softmax'] },
+    ]);
+    expect(r.notes).toContain("softmax 'softmax' is dropped: predict() returns the rescaled potentials, whose argmax is the same");
+  });
+
+  it('hardware rules: conv stride, kernel, padding, pooling, bit widths, FullyConnected inputs', async () => {
+    const r = await check(seq([12, 12, 2], [
+      new QuantizedConv2D({ name: 'conv1', filters: 4, kernelSize: 3, padding: 'same', bits: 4 }),
+      relu('relu1', 4),
+      new QuantizedConv2D({ name: 'conv2', filters: 4, kernelSize: 5, strides: 2, padding: 'valid', bits: 4 }),
+      L.averagePooling2d({ name: 'avg', poolSize: 2 }),
+      relu('relu2', 2),
+      new QuantizedSeparableConv2D({ name: 'sep3', filters: 4, kernelSize: 3, padding: 'same', bits: 8 }),
+      relu('relu3', 4, 0.001), // 8-bit separable weights make fine potentials: a narrow level keeps act_step in range
+      L.maxPooling2d({ name: 'pool3', poolSize: 3, strides: 1, padding: 'same' }),
+      L.flatten(),
+      new QuantizedDense({ name: 'dense', units: 2, bits: 8 }),
+    ]), { inputScaling: { scale: 255, shift: 0 } });
+    expect(r.convertible).toBe(true);
+    expect(r.hardwareCompatible).toBe(false);
+    expect(issues(r, 'hardware')).toEqual([
+      'conv1: InputConvolutional with 2 input channels: only 1 (grayscale) or 3 (RGB) map to hardware',
+      'conv2: Conv: stride 2 only allowed for 3x3 kernels',
+      "conv2: Conv: 'valid' padding; only 'same' maps to hardware",
+      'conv2: average pooling over local windows is not supported on hardware (global average pooling is)',
+      'sep3: SeparableConvolutional with 8-bit weights: only 2 or 4 bits map to hardware',
+      'sep3: max pooling 3x3 stride 1x1: only 2x2 with stride 2 maps to hardware',
+      'dense: FullyConnected with 8-bit weights: only 1, 2 or 4 bits map to hardware',
+      'dense: FullyConnected receives 4-bit inputs: the CNN2SNN guide allows only 1- or 2-bit inputs to a Dense',
+    ]);
+    const conv2 = r.issues.find((i) => i.message.includes('stride 2'))!;
+    expect(conv2.fix).toBe('use stride 1 followed by a 2x2 max pooling');
+  });
+
+  it('non-serial models are refused naming the layer with two inputs', async () => {
+    const input = tf.input({ shape: [8] });
+    const a = L.dense({ name: 'a', units: 4 }).apply(input) as tf.SymbolicTensor;
+    const b = L.dense({ name: 'b', units: 4 }).apply(input) as tf.SymbolicTensor;
+    const sum = L.add({ name: 'add' }).apply([a, b]) as tf.SymbolicTensor;
+    const r = await check(tf.model({ inputs: input, outputs: sum }));
+    expect(r.convertible).toBe(false);
+    expect(r.issues).toHaveLength(1);
+    expect(r.issues[0]!.message).toMatch(/the output of layer 'input\d*' feeds 2 layers|layer 'b' reads 'input\d*' instead of the layer before it \('a'\)/);
+  });
+
+  it('structure problems: unsupported layer, BN after the activation, global pooling after it, float layers', async () => {
+    const r = await check(seq([8, 8, 1], [
+      L.conv2d({ name: 'conv1', filters: 4, kernelSize: 3, padding: 'same' }),
+      L.reLU({ name: 'relu1' }),
+      L.batchNormalization({ name: 'bn1' }),
+      L.upSampling2d({ name: 'up' }),
+      new QuantizedConv2D({ name: 'conv2', filters: 4, kernelSize: 3, padding: 'same', bits: 4 }),
+      relu('relu2'),
+      L.globalAveragePooling2d({ name: 'gap' }),
+      new QuantizedDense({ name: 'dense', units: 2, bits: 4 }),
+      L.activation({ name: 'tanh', activation: 'tanh' }),
+    ]));
+    expect(r.convertible).toBe(false);
+    expect(issues(r, 'conversion')).toEqual([
+      "bn1: BatchNormalization after the activation 'relu1' cannot be folded",
+      'up: layer type UpSampling2D is not supported',
+      "gap: GlobalAveragePooling2D after the activation 'relu2' cannot be converted: the integer model averages potentials, not activations",
+      "tanh: activation 'tanh' is not supported",
+      'conv1: Conv2D has float weights: quantize the model first',
+      "relu1: float activation 'ReLU': quantize the model first",
+    ]);
+    const fixes = Object.fromEntries(r.issues.map((i) => [i.layer, i.fix]));
+    expect(fixes.bn1).toBe("move 'bn1' before the activation (Conv -> BatchNormalization -> ReLU)");
+    expect(fixes.gap).toBe("move 'gap' before the BatchNormalization/activation of 'conv2'");
+    expect(formatReport(r)).toMatch(/model '.*': NOT convertible, hardware not checked\n/);
+  });
+
+  it('a middle layer without activation, and a depthwise conv without its pointwise half', async () => {
+    const r = await check(seq([8, 8, 3], [
+      new QuantizedConv2D({ name: 'conv1', filters: 4, kernelSize: 3, bits: 4 }),
+      new QuantizedConv2D({ name: 'conv2', filters: 4, kernelSize: 3, bits: 4 }),
+      relu('relu2'),
+      L.depthwiseConv2d({ name: 'dw', kernelSize: 3 }),
+      relu('relu3'),
+      L.flatten(),
+      new QuantizedDense({ name: 'dense', units: 2, bits: 4 }),
+    ]));
+    const conv = issues(r, 'conversion');
+    expect(conv).toContain('dw: a DepthwiseConv2D must be followed directly by a 1x1, stride-1 Conv2D (its pointwise part)');
+    expect(conv).toContain('conv1: has no activation: only the last layer may return potentials');
+  });
+
+  it('numeric limits: an act_step beyond 16 bits names the layer and channel', async () => {
+    const model = seq([6, 6, 1], [
+      new QuantizedConv2D({ name: 'conv1', filters: 2, kernelSize: 3, bits: 8, useBias: false }),
+      new QuantizedReLU({ name: 'relu1', bits: 4, step: 2 }),
+      L.flatten(),
+      new QuantizedDense({ name: 'dense', units: 2, bits: 4 }),
+    ]);
+    model.getLayer('conv1').setWeights([tf.fill([3, 3, 1, 2], 0.01)]);
+    // sf = 127 / 0.01, a = 255, width 2: act_step = 12700 * 255 * 2
+    const r = await check(model, { inputScaling: { scale: 255, shift: 0 } });
+    expect(r.convertible).toBe(false);
+    expect(issues(r, 'conversion')[0]).toMatch(/^conv1: channel 0: act_step 6477000 is outside \[1\/16, 4095\.9375\]/);
+  });
+});
