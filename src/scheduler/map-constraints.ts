@@ -24,6 +24,8 @@ export const MAX_FC_INPUTS = 57334;
 export const MAX_GAP_WIDTH = 32;
 /** Fewest potential rows under a global average pooling. */
 export const MIN_GAP_ROWS = 3;
+/** Largest threshold magnitude the hardware stores. */
+export const MAX_THRESHOLD = 2 ** 19 - 1;
 
 /** "1, 2 or 4" */
 function orList(xs: Array<string | number>): string {
@@ -223,6 +225,12 @@ export function checkLayer(model: ModelSpec, k: number, device: DeviceSpec, shap
       }
       checkNps(out, device, layer, input, outShape);
       break;
+    }
+  }
+  if (layer.kind !== 'InputData' && layer.activation) {
+    const worst = layer.activation.threshold.reduce((m, t) => Math.max(m, Math.abs(t)), 0);
+    if (worst > MAX_THRESHOLD) {
+      out.add('threshold', `threshold magnitude ${worst}; at most ${MAX_THRESHOLD} (2^19 - 1)`, 'use fewer weight bits or a smaller input range for this layer');
     }
   }
   return out.list;

@@ -83,6 +83,7 @@ const CASES: Case[] = [
     device: () => variant({ npKinds: [{ name: 'CNP', layers: ['Convolutional'], maxNeurons: 8, weightBytes: 1024, maxColumns: 4 }], nodeSlots: [['CNP']] }),
     says: ['8 columns', '4 columns'],
   },
+  { rule: 'threshold', layer: 1, model: () => data(4, 4, 2).conv('c', 4, { threshold: -(2 ** 19) }).build('m'), says: ['524288', 'at most 524287'] },
   { rule: 'device/input-block', layer: 0, model: () => img(8, 8, 1).inputConv('c', 4).build('m'), device: () => variant({ inputBlock: null }), says: ['no input convolution block'] },
 ];
 

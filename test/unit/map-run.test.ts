@@ -182,15 +182,17 @@ describe('per-NP statistics', () => {
 
   it('expected statistics at density 1 equal the measured ones when every value fires', async () => {
     // thresholds far below every potential: every output is non-zero, as the density says
-    const firing = new ModelBuilder([5, 9, 1], 8)
-      .inputConv('in', 3, { kernel: 3, threshold: -1e6 })
-      .conv('c', 4, { threshold: -1e6 })
-      .separable('s', 4, { kernel: 3, stride: 2, threshold: -1e6 })
-      .conv('g', 2, { kernel: 1, pooling: GAP, threshold: -1e6 })
-      .dense('fc', 3, 2, { threshold: -1e6 })
+    const firing = new ModelBuilder([5, 6, 1], 8)
+      .inputConv('in', 3, { kernel: 3, threshold: -500_000 })
+      .conv('c', 4, { threshold: -500_000 })
+      .separable('s', 4, { kernel: 3, stride: 2, threshold: -500_000 })
+      .conv('g', 2, { kernel: 1, pooling: GAP, threshold: -500_000 })
+      .dense('fc', 3, 2, { threshold: -500_000 })
       .build('firing');
     const plan = mapModel(firing, tiny, { mode: 'minimal' });
-    const ones = randomInput([5, 9, 1], 1, 200, 3, 0);
+    expect(plan.totals.softwareLayers).toBe(0);
+    expect(plan.layers[1]!.bands).toBeGreaterThan(1);
+    const ones = randomInput([5, 6, 1], 1, 200, 3, 0);
     const measured = measureStats(plan, firing, ones, referenceForward(firing, ones, true).layers!);
     const expected = expectedStats(plan, firing, 1, 1);
     expect(expected.parts.map((p) => [p.eventsIn, p.eventsOut, p.synOps])).toEqual(measured.parts.map((p) => [p.eventsIn, p.eventsOut, p.synOps]));
