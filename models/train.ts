@@ -9,7 +9,7 @@
 // Data: the 10,000 digits of the `mnist` package, split per class (first 80% train, last 20%
 // held out). The tfjs CPU backend is slow (pure JS): the network is small and epochs few.
 import * as tf from '@tensorflow/tfjs';
-import { accuracy as fraction, analyze, convert, loadTfjsModel, predictClasses, quantize, QuantizedReLU, saveTfjsModel } from '../src/convert/index.js';
+import { classAccuracy, analyze, convert, loadTfjsModel, predictClasses, quantize, QuantizedReLU, saveTfjsModel } from '../src/convert/index.js';
 import { quantizeWeights } from '../src/convert/qlayers.js';
 import { saveModel } from '../src/model/files.js';
 import { mnistHeldOut, mnistTrain, strided, type Digits } from './mnist.js';
@@ -89,7 +89,7 @@ function shiftedBatch(d: Digits, idx: number[], rand: () => number): Uint8Array 
 
 export function accuracy(model: tf.LayersModel, d: Digits): number {
   const x = toInput(d.images, d.n);
-  const acc = fraction(predictClasses(model, x), d.labels);
+  const acc = classAccuracy(predictClasses(model, x), d.labels);
   x.dispose();
   return acc;
 }

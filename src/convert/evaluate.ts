@@ -26,7 +26,7 @@ export function predictClasses(model: tf.LayersModel, x: tf.Tensor, batchSize = 
 }
 
 /** Fraction of samples whose predicted class equals the label. */
-export function accuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
+export function classAccuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
   if (predicted.length !== labels.length) throw new RangeError(`accuracy: ${predicted.length} predictions for ${labels.length} labels`);
   let correct = 0;
   for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) correct++;
@@ -39,5 +39,5 @@ export function compareAccuracy(
   x: tf.Tensor,
   labels: ArrayLike<number>,
 ): Record<string, number> {
-  return Object.fromEntries(Object.entries(models).map(([name, m]) => [name, accuracy(predictClasses(m, x), labels)]));
+  return Object.fromEntries(Object.entries(models).map(([name, m]) => [name, classAccuracy(predictClasses(m, x), labels)]));
 }

@@ -16,12 +16,12 @@ export interface CompatibilityIssue {
 export class ConversionError extends Error {
   constructor(readonly issues: CompatibilityIssue[]) {
     super(
-      `the model cannot be converted:\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`,
+      `the model cannot be converted:\n${issues.map((i) => `  - ${formatCompatibilityIssue(i)}`).join('\n')}`,
     );
     this.name = 'ConversionError';
   }
 }
 
-export function formatIssue(i: CompatibilityIssue): string {
+export function formatCompatibilityIssue(i: CompatibilityIssue): string {
   return `${i.layer}: ${i.message}${i.fix ? ` (fix: ${i.fix})` : ''}`;
 }

@@ -66,7 +66,7 @@ export function quantize(model: tf.LayersModel, options: QuantizeOptions): tf.Se
   const iq = options.inputWeightBits ?? wq;
   const aq = options.activationBits;
   const perAxis = options.perAxis ?? false;
-  const out = tf.sequential({ name: `${model.name}_q` });
+  const out = tf.sequential({ name: model.name });
   out.add(tf.layers.inputLayer({ inputShape: model.inputs[0]!.shape.slice(1) as number[], name: `${model.name}_input` }));
   const ranges = new Map<string, number>();
   let neuralSeen = false;

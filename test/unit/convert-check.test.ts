@@ -55,7 +55,7 @@ describe('check', () => {
     expect(r.notes).toContain("softmax 'softmax' is dropped: predict() returns the rescaled potentials, whose argmax is the same");
   });
 
-  it('hardware rules: conv stride, kernel, padding, pooling, bit widths, FullyConnected inputs', async () => {
+  it('reports the AKD1000 rules a convertible model breaks (stride, padding, pooling, bit widths, FullyConnected input)', async () => {
     const r = await check(seq([12, 12, 2], [
       new QuantizedConv2D({ name: 'conv1', filters: 4, kernelSize: 3, padding: 'same', bits: 4 }),
       relu('relu1', 4),
@@ -70,18 +70,22 @@ describe('check', () => {
     ]), { inputScaling: { scale: 255, shift: 0 } });
     expect(r.convertible).toBe(true);
     expect(r.hardwareCompatible).toBe(false);
-    expect(issues(r, 'hardware')).toEqual([
-      'conv1: InputConvolutional with 2 input channels: only 1 (grayscale) or 3 (RGB) map to hardware',
-      'conv2: Conv: stride 2 only allowed for 3x3 kernels',
-      "conv2: Conv: 'valid' padding; only 'same' maps to hardware",
-      'conv2: average pooling over local windows is not supported on hardware (global average pooling is)',
-      'sep3: SeparableConvolutional with 8-bit weights: only 2 or 4 bits map to hardware',
-      'sep3: max pooling 3x3 stride 1x1: only 2x2 with stride 2 maps to hardware',
-      'dense: FullyConnected with 8-bit weights: only 1, 2 or 4 bits map to hardware',
-      'dense: FullyConnected receives 4-bit inputs: the CNN2SNN guide allows only 1- or 2-bit inputs to a Dense',
+    // the rules are the scheduler's (src/scheduler/map-constraints.ts); check() reports them per layer
+    const rules = r.issues.filter((i) => i.kind === 'hardware').map((i) => `${i.layer} ${/\[(.+)\]$/.exec(i.message)?.[1]}`);
+    expect(rules).toEqual([
+      'conv1 input-conv/channels',
+      'conv2 conv/stride',
+      'conv2 conv/padding',
+      'conv2 pool/average',
+      'sep3 weight-bits',
+      'sep3 pool/max',
+      'dense fc/spatial',
+      'dense weight-bits',
+      'dense fc/after-max-pool',
     ]);
-    const conv2 = r.issues.find((i) => i.message.includes('stride 2'))!;
-    expect(conv2.fix).toBe('use stride 1 followed by a 2x2 max pooling');
+    const stride = r.issues.find((i) => i.layer === 'conv2' && i.message.includes('stride'))!;
+    expect(stride.message).toBe('stride 2 with a 5x5 kernel; stride 2 needs a 3x3 kernel [conv/stride]');
+    expect(stride.fix).toMatch(/3x3 kernel/);
   });
 
   it('non-serial models are refused naming the layer with two inputs', async () => {

@@ -2,5 +2,9 @@
 import type { Command } from 'commander';
 import { register as devices } from './devices.js';
 import { register as map } from './map.js';
+import { register as convert } from './convert.js';
+import { register as check } from './check.js';
+import { register as summary } from './summary.js';
+import { register as quantize } from './quantize.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [devices, map];
+export const COMMANDS: Array<(program: Command) => void> = [devices, map, convert, check, summary, quantize];
