@@ -1,13 +1,25 @@
 // The Akida activation (DESIGN.md section 3), twin of src/reference/activation.ts.
 // out = 0 if p <= T*A, else min(ceil(16 * (p - T*A) / (s16 * A)), max_out).
-// Quotient and remainder keep every intermediate inside i32 for validated models.
-fn akida_activate(p: i32, threshold: i32, act_step16: u32, area: u32, max_out: u32) -> u32 {
-  let d = p - threshold * i32(area);
-  if (d <= 0) { return 0u; }
+// Preconditions, checked by validateModel: p - T*A fits i32 and s16*A*17 < 2^32.
+// Written for CPU adapters too, which have no SIMD integer division and scalarise vector
+// shifts: the quotient is estimated in f32 (within one of the truth), then corrected exactly
+// with u32 products that stay below 17*s < 2^32.
+fn akida_activate4(p: vec4<i32>, threshold: vec4<i32>, act_step16: vec4<u32>, area: u32, max_out: u32) -> vec4<u32> {
+  let d = max(p - threshold * i32(area), vec4<i32>(0));
   let s = act_step16 * area;
-  let q = u32(d) / s;
-  if (q >= max_out) { return max_out; }
-  let r = u32(d) - q * s;
-  let out = 16u * q + (16u * r + s - 1u) / s;
-  return min(out, max_out);
+  let du = bitcast<vec4<u32>>(d);
+  // From d >= 2^28, 16*d no longer fits u32, and 16*d >= 2^32 > 17*s: saturated.
+  let big = du >= vec4<u32>(268435456u);
+  let t = du * 16u;
+  let ratio = min(16.0 * vec4<f32>(d) / vec4<f32>(vec4<i32>(s)), vec4<f32>(f32(max_out) + 1.0));
+  // trunc + 1 is ceil, or one above it for a whole ratio; fixed by the two steps below
+  var q = bitcast<vec4<u32>>(vec4<i32>(ratio)) + 1u;
+  q = select(q, q + 1u, q * s < t);
+  q = select(q, q - 1u, (q - 1u) * s >= t);
+  let out = select(min(q, vec4<u32>(max_out)), vec4<u32>(max_out), big);
+  return select(out, vec4<u32>(0u), d == vec4<i32>(0));
+}
+
+fn akida_activate(p: i32, threshold: i32, act_step16: u32, area: u32, max_out: u32) -> u32 {
+  return akida_activate4(vec4<i32>(p), vec4<i32>(threshold), vec4<u32>(act_step16), area, max_out).x;
 }

@@ -1,0 +1,64 @@
+// The end of every kernel that computes a tile of potentials: activation (or raw potentials
+// for a last layer without one), the store, and the spike count. It owns bindings 0..4 of
+// those kernels; their own inputs start at binding 5.
+// Spikes go straight to the global counter: a workgroup barrier (for a workgroup-level sum)
+// costs more than the atomics on a CPU adapter. No vector shifts (scalarised there).
+// Needs lib/tile.wgsl and lib/activation.wgsl.
+
+struct Params {
+  /** samples in this dispatch */
+  n: u32,
+}
+
+override ACTIVATE: bool;
+override MAX_OUT: u32 = 15u;
+/** pooling area A: threshold and step are scaled by it (1 without average pooling) */
+override AREA: u32 = 1u;
+override COUT: u32;
+/** packed u8 words per output pixel: ceil(COUT / 4) */
+override OUT_WORDS: u32;
+/** which layer's counter in `spikes` */
+override SPIKE_SLOT: u32;
+
+@group(0) @binding(0) var<uniform> params: Params;
+/** per tile: 4 x vec4 thresholds, padded channels hold 0 */
+@group(0) @binding(1) var<storage, read> thresholds: array<vec4<i32>>;
+/** per tile: 4 x vec4 actStep16, padded channels hold 1 */
+@group(0) @binding(2) var<storage, read> steps: array<vec4<u32>>;
+/** packed u8 activations [pixel][OUT_WORDS], or i32 potentials [pixel][COUT] */
+@group(0) @binding(3) var<storage, read_write> y: array<u32>;
+@group(0) @binding(4) var<storage, read_write> spikes: array<atomic<u32>>;
+
+/** Activates and stores word `word` (channels 4*word..) of output pixel `pixel`; returns its spikes. */
+fn emit_word(p: vec4<i32>, pixel: u32, word: u32) -> u32 {
+  if (word >= OUT_WORDS) { return 0u; }
+  let out = akida_activate4(p, thresholds[word], steps[word], AREA, MAX_OUT);
+  y[pixel * OUT_WORDS + word] = dot(out, vec4<u32>(1u, 256u, 65536u, 16777216u));
+  return dot(select(vec4<u32>(0u), vec4<u32>(1u), out != vec4<u32>(0u)), vec4<u32>(1u));
+}
+
+/** Stores 4 potentials (channels c0..c0+3) of output pixel `pixel`; returns the non-zero ones. */
+fn emit_potentials(p: vec4<i32>, pixel: u32, c0: u32) -> u32 {
+  var count = 0u;
+  for (var k = 0u; k < 4u; k++) {
+    if (c0 + k < COUT) {
+      y[pixel * COUT + c0 + k] = bitcast<u32>(p[k]);
+      count += select(0u, 1u, p[k] != 0);
+    }
+  }
+  return count;
+}
+
+/** Activates (or keeps the potentials of) tile `tile` of output pixel `pixel`, stores, counts spikes. */
+fn emit_tile(p: Tile, pixel: u32, tile: u32) {
+  var count: u32;
+  if (ACTIVATE) {
+    let w = tile * 4u;
+    count = emit_word(p.a, pixel, w) + emit_word(p.b, pixel, w + 1u) + emit_word(p.c, pixel, w + 2u) + emit_word(p.d, pixel, w + 3u);
+  } else {
+    let c = tile * 16u;
+    count = emit_potentials(p.a, pixel, c) + emit_potentials(p.b, pixel, c + 4u) + emit_potentials(p.c, pixel, c + 8u)
+      + emit_potentials(p.d, pixel, c + 12u);
+  }
+  if (count != 0u) { atomicAdd(&spikes[SPIKE_SLOT], count); }
+}

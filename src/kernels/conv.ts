@@ -1,0 +1,118 @@
+// Event-driven spike convolution with fused pooling and activation (shaders/conv.wgsl):
+// InputConvolutional and Convolutional.
+import { wgsl, type Kernel } from '../gpu/kernel.js';
+import activationLib from '../../shaders/lib/activation.wgsl?raw';
+import epilogueLib from '../../shaders/lib/epilogue.wgsl?raw';
+import indexLib from '../../shaders/lib/index.wgsl?raw';
+import poolLib from '../../shaders/lib/pool.wgsl?raw';
+import tileLib from '../../shaders/lib/tile.wgsl?raw';
+import source from '../../shaders/conv.wgsl?raw';
+import { epilogueConstants, type EpilogueParams } from './epilogue.js';
+import { constantsKey, encodingFlags, packTileWeights, tilesFor, type WeightEncoding } from './pack.js';
+import { preprocess } from './preprocess.js';
+
+/** Pooling window over the potentials; none is a 1x1 max window (see shapes.ts for the geometry). */
+export interface PoolParams {
+  size: [number, number];
+  stride: [number, number];
+  padTop: number;
+  padLeft: number;
+  sum: boolean;
+}
+
+/** Geometry shared by the conv and pointwise kernels: potentials, pooling, output. */
+export interface PooledOutput extends EpilogueParams {
+  /** potentials before pooling */
+  convH: number;
+  convW: number;
+  pool: PoolParams;
+  /** output (pooled) height and width */
+  outH: number;
+  outW: number;
+  encoding: WeightEncoding;
+}
+
+export function pooledConstants(p: PooledOutput): Record<string, number> {
+  return {
+    ...epilogueConstants(p),
+    CONV_H: p.convH,
+    CONV_W: p.convW,
+    POOL_H: p.pool.size[0],
+    POOL_W: p.pool.size[1],
+    POOL_SY: p.pool.stride[0],
+    POOL_SX: p.pool.stride[1],
+    POOL_PT: p.pool.padTop,
+    POOL_PL: p.pool.padLeft,
+    POOL_SUM: p.pool.sum ? 1 : 0,
+    OUT_H: p.outH,
+    OUT_W: p.outW,
+    TILES: tilesFor(p.cout),
+  };
+}
+
+/** Invocations for n samples: one per pooled position and tile. */
+export function pooledInvocations(p: PooledOutput, n: number): number {
+  return n * p.outH * p.outW * tilesFor(p.cout);
+}
+
+export interface ConvKernelParams extends PooledOutput {
+  inH: number;
+  inW: number;
+  /** input channels (event slots per pixel) */
+  inC: number;
+  kernel: [number, number];
+  stride: number;
+  /** leading padding (TensorFlow 'same' convention, from windowGeometry) */
+  padTop: number;
+  padLeft: number;
+}
+
+function constants(p: ConvKernelParams): Record<string, number> {
+  return {
+    ...pooledConstants(p),
+    IN_H: p.inH,
+    IN_W: p.inW,
+    IN_C: p.inC,
+    KH: p.kernel[0],
+    KW: p.kernel[1],
+    STRIDE: p.stride,
+    PAD_T: p.padTop,
+    PAD_L: p.padLeft,
+  };
+}
+
+const joined = wgsl(indexLib, tileLib, activationLib, epilogueLib, poolLib, source);
+
+export const conv: Kernel<ConvKernelParams> = {
+  name: 'conv2d',
+  source: (p) => preprocess(joined, encodingFlags(p.encoding)),
+  cacheKey: (p) => `${p.encoding}|${constantsKey(constants(p))}`,
+  constants,
+  workgroupSize: 64,
+};
+
+/**
+ * Conv weights [kh][kw][cin][cout] -> [tile][ky][kx][cin] rows of 16 channels, flipped spatially
+ * when the IR stores them flipped (Convolutional), so the shader always cross-correlates.
+ */
+export function packConvWeights(
+  weights: Int8Array,
+  kernel: [number, number],
+  cin: number,
+  cout: number,
+  flipped: boolean,
+  encoding: WeightEncoding,
+): Uint32Array {
+  const [kh, kw] = kernel;
+  return packTileWeights(kh * kw * cin, cout, encoding, (row, o) => {
+    const c = row % cin;
+    const tap = Math.floor(row / cin);
+    let ky = Math.floor(tap / kw);
+    let kx = tap % kw;
+    if (flipped) {
+      ky = kh - 1 - ky;
+      kx = kw - 1 - kx;
+    }
+    return weights[((ky * kw + kx) * cin + c) * cout + o]!;
+  });
+}

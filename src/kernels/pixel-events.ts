@@ -1,0 +1,33 @@
+// Per-pixel event lists (shaders/pixel_events.wgsl): the input of the event-driven conv.
+import { wgsl, type Kernel } from '../gpu/kernel.js';
+import indexLib from '../../shaders/lib/index.wgsl?raw';
+import source from '../../shaders/pixel_events.wgsl?raw';
+import { constantsKey, wordsFor } from './pack.js';
+
+export interface PixelEventsKernelParams {
+  /** pixels per sample (h * w) */
+  pixels: number;
+  /** channels per pixel */
+  channels: number;
+}
+
+function constants(p: PixelEventsKernelParams): Record<string, number> {
+  return { PIXELS: p.pixels, IN_C: p.channels, IN_WORDS: wordsFor(p.channels) };
+}
+
+export const pixelEvents: Kernel<PixelEventsKernelParams> = {
+  name: 'pixel-events',
+  source: wgsl(indexLib, source),
+  cacheKey: (p) => constantsKey(constants(p)),
+  constants,
+  workgroupSize: 64,
+};
+
+export function pixelEventsInvocations(p: PixelEventsKernelParams, n: number): number {
+  return n * p.pixels;
+}
+
+/** Bytes per sample of the event slots and of the counts. */
+export function pixelEventsBytes(p: PixelEventsKernelParams): { events: number; counts: number } {
+  return { events: p.pixels * p.channels * 4, counts: p.pixels * 4 };
+}

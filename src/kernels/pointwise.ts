@@ -1,0 +1,36 @@
+// Pointwise half of SeparableConvolutional (shaders/pointwise.wgsl): a 1x1 conv over the i32
+// depthwise potentials, with pooling and activation fused.
+import { wgsl, type Kernel } from '../gpu/kernel.js';
+import activationLib from '../../shaders/lib/activation.wgsl?raw';
+import epilogueLib from '../../shaders/lib/epilogue.wgsl?raw';
+import indexLib from '../../shaders/lib/index.wgsl?raw';
+import poolLib from '../../shaders/lib/pool.wgsl?raw';
+import tileLib from '../../shaders/lib/tile.wgsl?raw';
+import source from '../../shaders/pointwise.wgsl?raw';
+import { pooledConstants, type PooledOutput } from './conv.js';
+import { constantsKey, encodingFlags, packTileWeights, type WeightEncoding } from './pack.js';
+import { preprocess } from './preprocess.js';
+
+export interface PointwiseKernelParams extends PooledOutput {
+  /** channels of the depthwise potentials (4 * packed words of the layer input) */
+  inC: number;
+}
+
+function constants(p: PointwiseKernelParams): Record<string, number> {
+  return { ...pooledConstants(p), IN_C: p.inC };
+}
+
+const joined = wgsl(indexLib, tileLib, activationLib, epilogueLib, poolLib, source);
+
+export const pointwise: Kernel<PointwiseKernelParams> = {
+  name: 'pointwise',
+  source: (p) => preprocess(joined, encodingFlags(p.encoding)),
+  cacheKey: (p) => `${p.encoding}|${constantsKey(constants(p))}`,
+  constants,
+  workgroupSize: 64,
+};
+
+/** Pointwise weights [cin][cout] -> [tile][cinPadded] rows (padded channels are zero rows). */
+export function packPointwiseWeights(weights: Int8Array, cin: number, cinPadded: number, cout: number, encoding: WeightEncoding): Uint32Array {
+  return packTileWeights(cinPadded, cout, encoding, (c, o) => (c < cin ? weights[c * cout + o]! : 0));
+}

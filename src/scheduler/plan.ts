@@ -1,0 +1,372 @@
+// Per-layer GPU plans: the kernels a layer needs, its weights on the GPU (uploaded once), the
+// buffers it allocates per chunk of samples, and how it records its dispatches.
+import type { GpuRunner } from '../gpu/runner.js';
+import type { Kernel } from '../gpu/kernel.js';
+import {
+  chooseEncoding,
+  conv,
+  depthwise,
+  depthwiseInvocations,
+  depthwiseOutputBytes,
+  packActivation,
+  packConvWeights,
+  packDepthwiseWeights,
+  packPointwiseWeights,
+  pixelEvents,
+  pixelEventsBytes,
+  pixelEventsInvocations,
+  pointwise,
+  pooledInvocations,
+  wordsFor,
+  type ConvKernelParams,
+  type DepthwiseKernelParams,
+  type PixelEventsKernelParams,
+  type PointwiseKernelParams,
+  type PooledOutput,
+  type PoolParams,
+} from '../kernels/index.js';
+import { convOutputShape, inferShapes, poolArea, poolOutputShape, windowGeometry } from '../model/shapes.js';
+import type {
+  Activation,
+  ConvolutionalLayer,
+  FullyConnectedLayer,
+  InputConvolutionalLayer,
+  Layer,
+  ModelSpec,
+  Padding,
+  Pooling,
+  SeparableConvolutionalLayer,
+  Shape3,
+  WeightBits,
+} from '../model/types.js';
+
+/** What a layer needs from the forward pass while it records one chunk of samples. */
+export interface ChunkContext {
+  runner: GpuRunner;
+  encoder: GPUCommandEncoder;
+  /** samples in this chunk */
+  n: number;
+  /** uniform { n } */
+  params: GPUBuffer;
+  /** one u32 spike counter per layer, zeroed */
+  spikes: GPUBuffer;
+  /** a buffer for this chunk (output or scratch), released after the chunk's readback */
+  buffer(bytes: number, label: string): GPUBuffer;
+  /** records one dispatch (labelled pass, timestamps when profiling) */
+  dispatch<P>(kernel: Kernel<P>, params: P, bindings: GPUBuffer[], invocations: number, label: string): void;
+}
+
+export interface LayerPlan {
+  readonly layer: Layer;
+  readonly index: number;
+  readonly inShape: Shape3;
+  readonly outShape: Shape3;
+  /** output stored as packed u8 activations (else i32 potentials, last layer only) */
+  readonly packed: boolean;
+  /** bytes per sample of every buffer the layer takes per chunk */
+  readonly bytesPerSample: number[];
+  /** invocations per sample of the layer's largest dispatch */
+  readonly invocationsPerSample: number;
+  /** dispatches the layer records per chunk */
+  readonly dispatches: number;
+  /** records the layer for ctx.n samples; returns its output buffer */
+  encode(ctx: ChunkContext, input: GPUBuffer): GPUBuffer;
+  /** creates the pipelines now, so WGSL or limit errors surface at model creation */
+  prepare(runner: GpuRunner): void;
+  /** gives the weight buffers back */
+  release(runner: GpuRunner): void;
+}
+
+/** Bytes per sample of a layer output. */
+export function outputBytes(shape: Shape3, packed: boolean): number {
+  return shape[0] * shape[1] * (packed ? wordsFor(shape[2]) * 4 : shape[2] * 4);
+}
+
+function poolParams(pooling: Pooling, pot: Shape3): PoolParams {
+  switch (pooling.type) {
+    case 'none':
+      return { size: [1, 1], stride: [1, 1], padTop: 0, padLeft: 0, sum: false };
+    case 'max':
+      return {
+        size: pooling.size,
+        stride: pooling.stride,
+        padTop: windowGeometry(pot[0], pooling.size[0], pooling.stride[0], pooling.padding).padBefore,
+        padLeft: windowGeometry(pot[1], pooling.size[1], pooling.stride[1], pooling.padding).padBefore,
+        sum: false,
+      };
+    case 'average':
+      return { size: pooling.size, stride: pooling.stride, padTop: 0, padLeft: 0, sum: true };
+    case 'global_avg':
+      return { size: [pot[0], pot[1]], stride: [1, 1], padTop: 0, padLeft: 0, sum: true };
+  }
+}
+
+function maxOut(act: Activation | null): number {
+  return act ? (1 << act.bits) - 1 : 0;
+}
+
+/** Weights, thresholds and steps of a tile kernel, uploaded once. */
+class TileUploads {
+  constructor(
+    readonly weights: GPUBuffer,
+    readonly thresholds: GPUBuffer,
+    readonly steps: GPUBuffer,
+  ) {}
+
+  static create(runner: GpuRunner, label: string, weights: Uint32Array, act: Activation | null, cout: number): TileUploads {
+    const a = packActivation(act, cout);
+    return new TileUploads(
+      runner.upload(weights, `${label}:weights`),
+      runner.upload(a.thresholds, `${label}:thresholds`),
+      runner.upload(a.steps, `${label}:steps`),
+    );
+  }
+
+  release(runner: GpuRunner): void {
+    runner.release(this.weights, this.thresholds, this.steps);
+  }
+}
+
+/** InputData: the packed input is the layer's output. */
+class InputPlan implements LayerPlan {
+  readonly packed = true;
+  readonly bytesPerSample: number[] = [];
+  readonly invocationsPerSample = 0;
+  readonly dispatches = 0;
+  readonly outShape: Shape3;
+  constructor(readonly layer: Layer, readonly index: number, readonly inShape: Shape3) {
+    this.outShape = inShape;
+  }
+  encode(_ctx: ChunkContext, input: GPUBuffer): GPUBuffer {
+    return input;
+  }
+  prepare(): void {}
+  release(): void {}
+}
+
+/** Potentials, pooling and epilogue of a conv-like layer reading `input` (encoding set by the caller). */
+function pooledOutput(
+  layer: { kernel: [number, number]; stride: number; padding: Padding; filters: number; pooling: Pooling; activation: Activation | null },
+  input: Shape3,
+  index: number,
+): Omit<PooledOutput, 'encoding'> & { padTop: number; padLeft: number } {
+  const pot = convOutputShape(input, layer.kernel, layer.stride, layer.padding, layer.filters);
+  const out = poolOutputShape(pot, layer.pooling);
+  return {
+    padTop: windowGeometry(input[0], layer.kernel[0], layer.stride, layer.padding).padBefore,
+    padLeft: windowGeometry(input[1], layer.kernel[1], layer.stride, layer.padding).padBefore,
+    convH: pot[0],
+    convW: pot[1],
+    pool: poolParams(layer.pooling, pot),
+    outH: out[0],
+    outW: out[1],
+    activate: layer.activation !== null,
+    maxOut: maxOut(layer.activation),
+    area: poolArea(layer.pooling, pot),
+    cout: layer.filters,
+    spikeSlot: index,
+  };
+}
+
+/** What the event-driven conv computes for a layer (a FullyConnected layer is a conv too). */
+interface EventConv {
+  kernel: [number, number];
+  stride: number;
+  padding: Padding;
+  filters: number;
+  weightBits: WeightBits;
+  weights: Int8Array;
+  /** Convolutional stores its kernels flipped (true convolution) */
+  flipped: boolean;
+  pooling: Pooling;
+  activation: Activation | null;
+}
+
+/**
+ * InputConvolutional, Convolutional and FullyConnected: per-pixel event lists of the input,
+ * then the event-driven conv with pooling and activation fused.
+ */
+class ConvPlan implements LayerPlan {
+  readonly packed: boolean;
+  readonly outShape: Shape3;
+  readonly bytesPerSample: number[];
+  readonly invocationsPerSample: number;
+  readonly dispatches = 2;
+  private readonly ev: PixelEventsKernelParams;
+  private readonly params: ConvKernelParams;
+  private readonly label: string;
+  private readonly uploads: TileUploads;
+
+  constructor(
+    runner: GpuRunner,
+    readonly layer: Layer,
+    conv: EventConv,
+    readonly index: number,
+    readonly inShape: Shape3,
+    maxInput: number,
+  ) {
+    const cin = inShape[2];
+    const encoding = chooseEncoding(conv.weightBits, conv.kernel[0] * conv.kernel[1] * cin, maxInput);
+    this.ev = { pixels: inShape[0] * inShape[1], channels: cin };
+    this.params = {
+      ...pooledOutput(conv, inShape, index),
+      inH: inShape[0],
+      inW: inShape[1],
+      inC: cin,
+      kernel: conv.kernel,
+      stride: conv.stride,
+      encoding,
+    };
+    this.label = `${layer.kind === 'FullyConnected' ? 'dense' : 'conv2d'}:L${index}`;
+    this.packed = conv.activation !== null;
+    this.outShape = [this.params.outH, this.params.outW, conv.filters];
+    const e = pixelEventsBytes(this.ev);
+    this.bytesPerSample = [outputBytes(this.outShape, this.packed), e.events, e.counts];
+    this.invocationsPerSample = Math.max(pooledInvocations(this.params, 1), pixelEventsInvocations(this.ev, 1));
+    const w = packConvWeights(conv.weights, conv.kernel, cin, conv.filters, conv.flipped, encoding);
+    this.uploads = TileUploads.create(runner, this.label, w, conv.activation, conv.filters);
+  }
+
+  static forConv(runner: GpuRunner, layer: InputConvolutionalLayer | ConvolutionalLayer, index: number, inShape: Shape3, maxInput: number) {
+    return new ConvPlan(runner, layer, { ...layer, flipped: layer.kind === 'Convolutional' }, index, inShape, maxInput);
+  }
+
+  /** Dense over the NHWC flatten = a valid conv whose kernel is the whole input (weights [h][w][c][units]). */
+  static forDense(runner: GpuRunner, layer: FullyConnectedLayer, index: number, inShape: Shape3, maxInput: number) {
+    const conv: EventConv = {
+      kernel: [inShape[0], inShape[1]],
+      stride: 1,
+      padding: 'valid',
+      filters: layer.units,
+      weightBits: layer.weightBits,
+      weights: layer.weights,
+      flipped: false,
+      pooling: { type: 'none' },
+      activation: layer.activation,
+    };
+    return new ConvPlan(runner, layer, conv, index, inShape, maxInput);
+  }
+
+  prepare(runner: GpuRunner): void {
+    runner.pipeline(pixelEvents, this.ev);
+    runner.pipeline(conv, this.params);
+  }
+
+  encode(ctx: ChunkContext, input: GPUBuffer): GPUBuffer {
+    const ev = ctx.buffer(ctx.n * this.bytesPerSample[1]!, `${this.label}:events`);
+    const counts = ctx.buffer(ctx.n * this.bytesPerSample[2]!, `${this.label}:event-counts`);
+    ctx.dispatch(pixelEvents, this.ev, [ctx.params, input, ev, counts], pixelEventsInvocations(this.ev, ctx.n), `${this.label}:events`);
+    const out = ctx.buffer(ctx.n * this.bytesPerSample[0]!, `${this.label}:output`);
+    const u = this.uploads;
+    ctx.dispatch(conv, this.params, [ctx.params, u.thresholds, u.steps, out, ctx.spikes, ev, counts, u.weights],
+      pooledInvocations(this.params, ctx.n), this.label);
+    return out;
+  }
+
+  release(runner: GpuRunner): void {
+    this.uploads.release(runner);
+  }
+}
+
+/** SeparableConvolutional: depthwise (i32 potentials) then the fused pointwise conv. */
+class SeparablePlan implements LayerPlan {
+  readonly packed: boolean;
+  readonly outShape: Shape3;
+  readonly bytesPerSample: number[];
+  readonly invocationsPerSample: number;
+  readonly dispatches = 2;
+  private readonly dw: DepthwiseKernelParams;
+  private readonly pw: PointwiseKernelParams;
+  private readonly label: string;
+  private readonly dwWeights: GPUBuffer;
+  private readonly uploads: TileUploads;
+
+  constructor(
+    runner: GpuRunner,
+    readonly layer: SeparableConvolutionalLayer,
+    readonly index: number,
+    readonly inShape: Shape3,
+    maxInput: number,
+  ) {
+    const { padTop, padLeft, ...g } = pooledOutput(layer, inShape, index);
+    const cin = inShape[2];
+    const inWords = wordsFor(cin);
+    this.dw = {
+      inH: inShape[0],
+      inW: inShape[1],
+      inWords,
+      kernel: layer.kernel,
+      stride: layer.stride,
+      padTop,
+      padLeft,
+      convH: g.convH,
+      convW: g.convW,
+    };
+    // The pointwise half sums cin depthwise potentials, each up to taps * maxInput * max|w|.
+    const taps = layer.kernel[0] * layer.kernel[1];
+    const maxDw = taps * maxInput * Math.max(1, ...Array.from(layer.depthwise, Math.abs));
+    const encoding = chooseEncoding(layer.weightBits, cin, maxDw);
+    this.pw = { ...g, inC: inWords * 4, encoding };
+    this.label = `separable:L${index}`;
+    this.packed = layer.activation !== null;
+    this.outShape = [g.outH, g.outW, layer.filters];
+    this.bytesPerSample = [outputBytes(this.outShape, this.packed), depthwiseOutputBytes(this.dw)];
+    this.invocationsPerSample = Math.max(pooledInvocations(this.pw, 1), depthwiseInvocations(this.dw, 1));
+    this.dwWeights = runner.upload(packDepthwiseWeights(layer.depthwise, layer.kernel, cin, inWords), `${this.label}:depthwise`);
+    const pw = packPointwiseWeights(layer.pointwise, cin, inWords * 4, layer.filters, encoding);
+    this.uploads = TileUploads.create(runner, this.label, pw, layer.activation, layer.filters);
+  }
+
+  prepare(runner: GpuRunner): void {
+    runner.pipeline(depthwise, this.dw);
+    runner.pipeline(pointwise, this.pw);
+  }
+
+  encode(ctx: ChunkContext, input: GPUBuffer): GPUBuffer {
+    const dwOut = ctx.buffer(ctx.n * this.bytesPerSample[1]!, `${this.label}:depthwise-potentials`);
+    ctx.dispatch(depthwise, this.dw, [ctx.params, input, this.dwWeights, dwOut], depthwiseInvocations(this.dw, ctx.n), `${this.label}:depthwise`);
+    const out = ctx.buffer(ctx.n * this.bytesPerSample[0]!, `${this.label}:output`);
+    const u = this.uploads;
+    ctx.dispatch(pointwise, this.pw, [ctx.params, u.thresholds, u.steps, out, ctx.spikes, dwOut, u.weights],
+      pooledInvocations(this.pw, ctx.n), `${this.label}:pointwise`);
+    return out;
+  }
+
+  release(runner: GpuRunner): void {
+    runner.release(this.dwWeights);
+    this.uploads.release(runner);
+  }
+}
+
+/** Plans every layer of a (validated) model and uploads its weights. */
+export function planModel(runner: GpuRunner, spec: ModelSpec): LayerPlan[] {
+  const shapes = inferShapes(spec.layers);
+  const plans: LayerPlan[] = [];
+  // largest value a layer reads: the input's, then the previous activation's
+  let maxInput = 2 ** (spec.layers[0] as { inputBits: number }).inputBits - 1;
+  try {
+    spec.layers.forEach((layer, index) => {
+      const input = shapes.inputs[index]!;
+      switch (layer.kind) {
+        case 'InputData':
+          plans.push(new InputPlan(layer, index, input));
+          break;
+        case 'InputConvolutional':
+        case 'Convolutional':
+          plans.push(ConvPlan.forConv(runner, layer, index, input, maxInput));
+          break;
+        case 'SeparableConvolutional':
+          plans.push(new SeparablePlan(runner, layer, index, input, maxInput));
+          break;
+        case 'FullyConnected':
+          plans.push(ConvPlan.forDense(runner, layer, index, input, maxInput));
+          break;
+      }
+      if (layer.kind !== 'InputData' && layer.activation) maxInput = (1 << layer.activation.bits) - 1;
+    });
+  } catch (err) {
+    for (const p of plans) p.release(runner);
+    throw err;
+  }
+  return plans;
+}
