@@ -92,7 +92,8 @@ export function simulate(net: SpikingNet, input: IntBatch, opts: TemporalOptions
     const count = new Int32Array(units);
     const chg = new Int32Array(units);
     const first = new Int32Array(units).fill(-1);
-    const constantInput = rate ? null : synapticInput(L[0]!, Int32Array.from(x));
+    // inputs are clipped to 0..maxInput (the rate encoding clips in spikeProbability23)
+    const constantInput = rate ? null : synapticInput(L[0]!, Int32Array.from(x, (xi) => Math.min(xi, maxInput)));
     const p23 = rate ? Int32Array.from(x, (xi) => spikeProbability23(xi, maxInput)) : null;
     const frame = new Int32Array(inSize);
     let ci = 0;

@@ -9,6 +9,7 @@ import { predictions } from '../../src/temporal/readout.js';
 import { simulate } from '../../src/temporal/simulate.js';
 import { fanOut, synapseMacs } from '../../src/temporal/synops.js';
 import type { SpikingNet } from '../../src/temporal/types.js';
+import { randomInput, randomModel } from './temporal-fixtures.js';
 
 /** One dense layer: `inputs` inputs -> `units` neurons, gain 1. */
 function denseNet(weights: number[], inputs: number, units: number, theta: number[], bias = new Array(units).fill(0), v0 = new Array(units).fill(0)): SpikingNet {
@@ -171,43 +172,3 @@ describe('readout decisions', () => {
     expect(Array.from(predictions(r, 3, scale, 'first-spike'))).toEqual([2]);
   });
 });
-
-// --- small random IR models (fixed seeds) ---
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function randomInt8(rand: () => number, n: number, kmax: number): Int8Array {
-  return Int8Array.from({ length: n }, () => Math.round((rand() * 2 - 1) * kmax));
-}
-
-/** InputConvolutional 3x3 (4 filters, max pool 2x2) -> Convolutional 3x3 (6, average pool) -> FullyConnected 5. */
-export function randomModel(seed: number): ModelSpec {
-  const rand = lcg(seed);
-  const act = (c: number, bits: 1 | 2 | 4, tmax: number, smax: number) => ({
-    bits,
-    threshold: Int32Array.from({ length: c }, () => Math.round((rand() * 1.5 - 0.5) * tmax)),
-    actStep16: Uint16Array.from({ length: c }, () => 1 + Math.floor(rand() * smax)),
-  });
-  return {
-    version: 1,
-    name: `random-${seed}`,
-    layers: [
-      { name: 'conv0', kind: 'InputConvolutional', inputShape: [8, 8, 1], inputBits: 8, kernel: [3, 3], stride: 1, padding: 'same', filters: 4,
-        weightBits: 4, weights: randomInt8(rand, 36, 7), pooling: { type: 'max', size: [2, 2], stride: [2, 2], padding: 'valid' }, activation: act(4, 4, 800, 3000) },
-      { name: 'conv1', kind: 'Convolutional', kernel: [3, 3], stride: 1, padding: 'same', filters: 6, weightBits: 4, weights: randomInt8(rand, 216, 7),
-        pooling: { type: 'average', size: [2, 2], stride: [2, 2] }, activation: act(6, 2, 10, 200) },
-      { name: 'fc', kind: 'FullyConnected', units: 5, weightBits: 2, weights: randomInt8(rand, 2 * 2 * 6 * 5, 1), activation: act(5, 4, 6, 8) },
-    ],
-  };
-}
-
-export function randomInput(shape: [number, number, number], n: number, seed: number): IntBatch {
-  const rand = lcg(seed);
-  return { data: Int32Array.from({ length: n * shape[0] * shape[1] * shape[2] }, () => Math.floor(rand() * 256)), n, shape };
-}

@@ -1,0 +1,328 @@
+// The time-parallel temporal pipeline on WebGPU (docs/temporal.md). Per chunk of samples and
+// of timesteps, layer after layer: the synaptic input of every (step, sample) frame in one
+// dispatch (temporal_conv), then the membrane scan over the steps with one invocation per
+// neuron word (temporal_scan), then max pooling over spike counts (temporal_maxpool) and the
+// per-frame statistics (temporal_stats). Membranes, pooling counts and readouts persist across
+// step chunks on the GPU, so memory is bounded by the chunk, not by T x N.
+// It must equal src/temporal/simulate.ts bit for bit (test/gpu/temporal-*.test.ts).
+import { type GpuRunner } from '../gpu/runner.js';
+import { packTemporalWeights, paddedChannels, spikeWords, temporalConv, temporalConvInvocations, type TemporalConvParams } from '../kernels/temporal-conv.js';
+import { encodePlanesInvocations, temporalEncodePlanes, type EncodePlanesParams } from '../kernels/temporal-encode-planes.js';
+import { encodeRateInvocations, temporalEncodeRate, type EncodeRateParams } from '../kernels/temporal-encode-rate.js';
+import { MAX_POOL_AREA, maxPoolInvocations, temporalMaxPool, type TemporalMaxPoolParams } from '../kernels/temporal-maxpool.js';
+import { scanInvocations, temporalScan, type TemporalScanParams } from '../kernels/temporal-scan.js';
+import { statsInvocations, temporalStats } from '../kernels/temporal-stats.js';
+import { shapeSize, windowGeometry } from '../model/shapes.js';
+import type { IntBatch, Shape3 } from '../model/types.js';
+import { checkNet, normaliseCheckpoints, readoutUnits } from './net.js';
+import { checkInput, emptyReadouts, emptyStats, fanOuts } from './simulate.js';
+import type { SpikingLayer, SpikingNet, TemporalOptions, TemporalResult } from './types.js';
+
+export interface GpuTemporalOptions {
+  /** the largest buffer a chunk may use, in bytes (default 32 MiB, at most the adapter's binding limit) */
+  chunkBytes?: number;
+  /** caps on the chunk (tests use them to exercise chunk boundaries) */
+  maxSamplesPerChunk?: number;
+  maxStepsPerChunk?: number;
+}
+
+export interface ChunkPlan {
+  /** samples per chunk */
+  samples: number;
+  /** timesteps per chunk */
+  steps: number;
+}
+
+interface LayerPlan {
+  layer: SpikingLayer;
+  conv: TemporalConvParams;
+  scan: Omit<TemporalScanParams, 'constInput' | 'record' | 'resetZero'>;
+  pool: TemporalMaxPoolParams | null;
+  neurons: number;
+  /** words per frame of its spikes, before and after max pooling */
+  spikeWords: number;
+  outWords: number;
+  /** values per frame of its synaptic input (channels padded to whole tiles) */
+  potential: number;
+}
+
+const DEFAULT_CHUNK_BYTES = 32 * 1024 * 1024;
+
+function pixelWords(s: Shape3): number {
+  return s[0] * s[1] * spikeWords(s[2]);
+}
+
+function convParams(layer: SpikingLayer, planes: number): TemporalConvParams {
+  const s = layer.synapse;
+  const [ih, iw, cin] = layer.input;
+  return {
+    inH: ih, inW: iw, cin, kernel: s.kernel, stride: s.stride,
+    padTop: windowGeometry(ih, s.kernel[0], s.stride, s.padding).padBefore,
+    padLeft: windowGeometry(iw, s.kernel[1], s.stride, s.padding).padBefore,
+    outH: layer.potential[0], outW: layer.potential[1], cout: s.filters, planes,
+  };
+}
+
+function planLayer(layer: SpikingLayer): LayerPlan {
+  const [h, w, c] = layer.neuronShape;
+  const sum = layer.sumPool;
+  const window: [number, number] = !sum ? [1, 1] : sum.type === 'average' ? sum.size : [layer.potential[0], layer.potential[1]];
+  const windowStride: [number, number] = sum?.type === 'average' ? sum.stride : [1, 1];
+  let pool: TemporalMaxPoolParams | null = null;
+  if (layer.maxPool) {
+    const mp = layer.maxPool;
+    if (mp.size[0] * mp.size[1] > MAX_POOL_AREA) {
+      throw new Error(`layer '${layer.name}': max pooling window ${mp.size[0]}x${mp.size[1]} is larger than the GPU kernel's ${MAX_POOL_AREA} positions`);
+    }
+    pool = {
+      ih: h, iw: w, c, oh: layer.output[0], ow: layer.output[1], size: mp.size, stride: mp.stride,
+      padTop: windowGeometry(h, mp.size[0], mp.stride[0], mp.padding).padBefore,
+      padLeft: windowGeometry(w, mp.size[1], mp.stride[1], mp.padding).padBefore,
+    };
+  }
+  return {
+    layer,
+    conv: convParams(layer, 1),
+    scan: { h, w, c, ph: layer.potential[0], pw: layer.potential[1], window, windowStride, fires: layer.neurons.theta !== null },
+    pool,
+    neurons: h * w * c,
+    spikeWords: pixelWords(layer.neuronShape),
+    outWords: pixelWords(layer.output),
+    potential: layer.potential[0] * layer.potential[1] * paddedChannels(layer.potential[2]),
+  };
+}
+
+/** Bits needed for values 0..maxInput: the bit planes of a constant input. */
+const planesFor = (maxInput: number): number => Math.max(1, Math.ceil(Math.log2(maxInput + 1)));
+
+export class GpuSpikingNet {
+  readonly net: SpikingNet;
+  private readonly runner: GpuRunner;
+  private readonly plans: LayerPlan[];
+  private readonly weights: GPUBuffer[];
+  private readonly bias: GPUBuffer[];
+  private readonly theta: GPUBuffer[];
+  private readonly fanout: GPUBuffer[];
+  private readonly inputFanout: GPUBuffer;
+  /** stand-ins for the readout bindings of non-readout layers (distinct: writable bindings must not alias) */
+  private readonly dummies: GPUBuffer[];
+  private readonly chunkBytes: number;
+  private readonly opts: GpuTemporalOptions;
+
+  constructor(runner: GpuRunner, net: SpikingNet, opts: GpuTemporalOptions = {}) {
+    this.runner = runner;
+    this.net = checkNet(net);
+    this.opts = opts;
+    this.chunkBytes = Math.min(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, runner.limits.maxStorageBufferBindingSize);
+    this.plans = net.layers.map(planLayer);
+    const fans = fanOuts(net);
+    this.weights = net.layers.map((l) => runner.upload(
+      packTemporalWeights(l.synapse.weights, l.synapse.kernel, l.input[2], l.synapse.filters, l.synapse.flipped), `temporal:${l.name}:weights`));
+    this.bias = net.layers.map((l) => runner.upload(l.neurons.bias, `temporal:${l.name}:bias`));
+    this.theta = net.layers.map((l) => runner.upload(l.neurons.theta ?? new Int32Array(l.neuronShape[2]), `temporal:${l.name}:theta`));
+    this.fanout = net.layers.map((l, k) => runner.upload(fans.layers[k]!, `temporal:${l.name}:fanout`));
+    this.inputFanout = runner.upload(fans.input, 'temporal:input:fanout');
+    this.dummies = [0, 1, 2].map((i) => runner.upload(new Int32Array(4), `temporal:unused-${i}`));
+  }
+
+  /** Samples and steps per chunk: every buffer within chunkBytes. */
+  plan(n: number, timesteps: number, checkpoints: number): ChunkPlan {
+    const net = this.net;
+    const inSize = shapeSize(net.input.shape);
+    const units = readoutUnits(net);
+    const planes = planesFor(net.input.maxInput);
+    const perFrame = Math.max(
+      pixelWords(net.input.shape) * 4,
+      ...this.plans.map((p) => Math.max(p.potential, p.spikeWords, p.outWords) * 4),
+    );
+    const perSample = Math.max(
+      inSize * 4,
+      planes * pixelWords(net.input.shape) * 4,
+      this.plans[0]!.potential * 4,
+      units * 3 * 4 * Math.max(1, checkpoints),
+      ...this.plans.map((p) => p.neurons * 4 * (p.pool ? Math.max(1, p.pool.size[0] * p.pool.size[1]) : 1)),
+    );
+    if (perSample > this.chunkBytes || perFrame > this.chunkBytes) {
+      throw new Error(`one sample needs ${Math.max(perSample, perFrame)} bytes in a buffer, above the chunk limit ${this.chunkBytes}`);
+    }
+    let samples = Math.min(n, this.opts.maxSamplesPerChunk ?? Infinity, Math.floor(this.chunkBytes / perSample));
+    let steps = Math.min(timesteps, this.opts.maxStepsPerChunk ?? Infinity, Math.floor(this.chunkBytes / (samples * perFrame)));
+    if (steps < 1) {
+      samples = Math.max(1, Math.floor(this.chunkBytes / perFrame));
+      steps = 1;
+    }
+    // the statistics buffer holds 2 words per frame and statistics row
+    const rows = 1 + 2 * this.plans.length;
+    steps = Math.max(1, Math.min(steps, Math.floor(this.chunkBytes / (samples * rows * 8))));
+    return { samples: Math.max(1, samples), steps };
+  }
+
+  async run(input: IntBatch, opts: TemporalOptions): Promise<TemporalResult> {
+    const net = this.net;
+    const runner = this.runner;
+    const device = runner.device;
+    checkInput(net, input);
+    const T = opts.timesteps;
+    const checkpoints = normaliseCheckpoints(opts.checkpoints, T);
+    const encoding = opts.encoding ?? { kind: 'constant' };
+    const rate = encoding.kind === 'poisson';
+    const resetZero = (opts.reset ?? 'subtract') === 'zero';
+    const sampleOffset = opts.sampleOffset ?? 0;
+    const L = this.plans.length;
+    const units = readoutUnits(net);
+    const inSize = shapeSize(net.input.shape);
+    const [ih, iw, ic] = net.input.shape;
+    const maxInput = net.input.maxInput;
+    const planes = planesFor(maxInput);
+    const records = emptyReadouts(checkpoints, input.n, units);
+    const stats = emptyStats(net, T, !rate);
+    const { samples: nc, steps: tc } = this.plan(input.n, T, checkpoints.length);
+    const frames = nc * tc;
+
+    // chunk buffers
+    const held: GPUBuffer[] = [];
+    const buf = (bytes: number, label: string): GPUBuffer => {
+      const b = runner.acquire(Math.max(16, bytes), 'storage', `temporal:${label}`);
+      held.push(b);
+      return b;
+    };
+    const xBuf = buf(nc * inSize * 4, 'input');
+    const inSpikes = buf(frames * pixelWords(net.input.shape) * 4, 'input-spikes');
+    const planesBuf = rate ? null : buf(planes * nc * pixelWords(net.input.shape) * 4, 'input-planes');
+    const constSyn = rate ? null : buf(nc * this.plans[0]!.potential * 4, 'constant-current');
+    const syn = buf(frames * Math.max(...this.plans.map((p) => p.potential)) * 4, 'synaptic');
+    const v = this.plans.map((p) => buf(nc * p.neurons * 4, `${p.layer.name}:membrane`));
+    const spikes = this.plans.map((p) => buf(frames * p.spikeWords * 4, `${p.layer.name}:spikes`));
+    const pooled = this.plans.map((p) => (p.pool ? buf(frames * p.outWords * 4, `${p.layer.name}:pooled`) : null));
+    const poolCounts = this.plans.map((p) => (p.pool ? buf(nc * shapeSize(p.layer.output) * p.pool.size[0] * p.pool.size[1] * 4, `${p.layer.name}:pool-counts`) : null));
+    const poolMax = this.plans.map((p) => (p.pool ? buf(nc * shapeSize(p.layer.output) * 4, `${p.layer.name}:pool-max`) : null));
+    const readout = buf(nc * units * 3 * 4, 'readout');
+    const ckptBuf = runner.upload(Uint32Array.from(checkpoints), 'temporal:checkpoints');
+    held.push(ckptBuf);
+    const recBuf = buf(checkpoints.length * nc * units * 3 * 4, 'records');
+    const rows = 1 + 2 * L;
+    const statsBuf = buf(rows * frames * 8, 'stats');
+
+    try {
+      for (let s0 = 0; s0 < input.n; s0 += nc) {
+        const m = Math.min(nc, input.n - s0);
+        // inputs clipped to 0..maxInput (both encodings), states reset
+        const x = new Uint32Array(m * inSize);
+        for (let i = 0; i < x.length; i++) x[i] = Math.min(input.data[s0 * inSize + i]!, maxInput);
+        device.queue.writeBuffer(xBuf, 0, x);
+        this.plans.forEach((p, k) => {
+          const c = p.layer.neuronShape[2];
+          const v0 = p.layer.neurons.v0;
+          device.queue.writeBuffer(v[k]!, 0, Int32Array.from({ length: m * p.neurons }, (_, j) => v0[j % c]!));
+        });
+        const initial = new Int32Array(m * units * 3);
+        for (let j = 0; j < m * units; j++) initial[j * 3 + 2] = -1;
+        device.queue.writeBuffer(readout, 0, initial);
+        const setup = device.createCommandEncoder({ label: 'temporal:setup' });
+        const uniforms: GPUBuffer[] = [];
+        const uni = (words: number[], label: string) => {
+          const u = runner.uniform(words, `temporal:${label}`);
+          uniforms.push(u);
+          return u;
+        };
+        this.plans.forEach((p, k) => {
+          if (!p.pool) return;
+          setup.clearBuffer(poolCounts[k]!);
+          setup.clearBuffer(poolMax[k]!);
+        });
+        if (!rate) {
+          const ep: EncodePlanesParams = { hw: ih * iw, c: ic, planes };
+          runner.dispatch(setup, temporalEncodePlanes, ep, [uni([m], 'planes:dyn'), xBuf, planesBuf!],
+            runner.grid(encodePlanesInvocations(ep, m), 64), 'temporal:encode-planes');
+          const cp = convParams(this.plans[0]!.layer, planes);
+          runner.dispatch(setup, temporalConv, cp, [uni([m, m * pixelWords(net.input.shape)], 'const:dyn'), planesBuf!, this.weights[0]!, constSyn!],
+            runner.grid(temporalConvInvocations(cp, m), 64), `temporal:${this.plans[0]!.layer.name}:constant-current`);
+        }
+        device.queue.submit([setup.finish()]);
+
+        for (let t0 = 0; t0 < T; t0 += tc) {
+          const k0 = Math.min(tc, T - t0);
+          const f = k0 * m;
+          const enc = device.createCommandEncoder({ label: `temporal:steps ${t0}..${t0 + k0 - 1}` });
+          const statsOf = (row: number, src: GPUBuffer, shape: Shape3, fan: GPUBuffer) => {
+            runner.dispatch(enc, temporalStats, { hw: shape[0] * shape[1], c: shape[2] }, [uni([f, row * f], 'stats:dyn'), src, fan, statsBuf],
+              runner.grid(statsInvocations(f), 64), `temporal:stats:${row}`);
+          };
+          if (rate && encoding.kind === 'poisson') {
+            const ep: EncodeRateParams = { hw: ih * iw, c: ic, maxInput };
+            runner.dispatch(enc, temporalEncodeRate, ep, [uni([m, k0, t0, sampleOffset + s0, encoding.seed >>> 0], 'rate:dyn'), xBuf, inSpikes],
+              runner.grid(encodeRateInvocations(ep, f), 64), 'temporal:encode-rate');
+            statsOf(0, inSpikes, net.input.shape, this.inputFanout);
+          }
+          let src = inSpikes;
+          this.plans.forEach((p, k) => {
+            const name = p.layer.name;
+            const constant = k === 0 && !rate;
+            if (!constant) {
+              runner.dispatch(enc, temporalConv, p.conv, [uni([f, 0], `${name}:conv:dyn`), src, this.weights[k]!, syn],
+                runner.grid(temporalConvInvocations(p.conv, f), 64), `temporal:${name}:synaptic`);
+            }
+            const sp: TemporalScanParams = { ...p.scan, constInput: constant, record: k === L - 1, resetZero };
+            const gain = k === 0 && rate ? p.layer.neurons.gain * maxInput : p.layer.neurons.gain;
+            const last = k === L - 1;
+            runner.dispatch(enc, temporalScan, sp, [
+              uni([m, k0, t0, gain, checkpoints.length], `${name}:scan:dyn`), constant ? constSyn! : syn, this.bias[k]!, this.theta[k]!,
+              v[k]!, spikes[k]!, last ? readout : this.dummies[0]!, last ? ckptBuf : this.dummies[1]!, last ? recBuf : this.dummies[2]!,
+            ], runner.grid(scanInvocations(sp, m), 64), `temporal:${name}:scan`);
+            statsOf(1 + 2 * k, spikes[k]!, p.layer.neuronShape, this.fanout[k]!);
+            src = spikes[k]!;
+            if (p.pool) {
+              runner.dispatch(enc, temporalMaxPool, p.pool, [uni([m, k0], `${name}:pool:dyn`), spikes[k]!, poolCounts[k]!, poolMax[k]!, pooled[k]!],
+                runner.grid(maxPoolInvocations(p.pool, m), 64), `temporal:${name}:maxpool`);
+              statsOf(2 + 2 * k, pooled[k]!, p.layer.output, this.fanout[k]!);
+              src = pooled[k]!;
+            }
+          });
+          device.queue.submit([enc.finish()]);
+          const words = new Uint32Array(await runner.read(statsBuf, rows * f * 8, 'temporal:stats'));
+          runner.release(...uniforms.splice(0));
+          const add = (row: number, into: Float64Array, which: 0 | 1) => {
+            for (let j = 0; j < f; j++) into[t0 + Math.floor(j / m)]! += words[(row * f + j) * 2 + which]!;
+          };
+          if (rate) {
+            add(0, stats.input.spikes, 0);
+            add(0, stats.input.synops, 1);
+          }
+          this.plans.forEach((p, k) => {
+            add(1 + 2 * k, stats.layers[k]!.spikes, 0);
+            add(p.pool ? 2 + 2 * k : 1 + 2 * k, stats.layers[k]!.synops, 1);
+          });
+        }
+        const rec = new Int32Array(await runner.read(recBuf, checkpoints.length * m * units * 12, 'temporal:records'));
+        records.forEach((r, ci) => {
+          for (let j = 0; j < m * units; j++) {
+            const o = (s0 * units) + j;
+            const i = (ci * m * units + j) * 3;
+            r.count[o] = rec[i]!;
+            r.charge[o] = rec[i + 1]!;
+            r.firstSpike[o] = rec[i + 2]!;
+          }
+        });
+      }
+    } finally {
+      runner.release(...held);
+    }
+    return { n: input.n, units, checkpoints: records, stats };
+  }
+
+  /** Gives the net's weight and table buffers back to the runner's pool. */
+  dispose(): void {
+    this.runner.release(...this.weights, ...this.bias, ...this.theta, ...this.fanout, this.inputFanout, ...this.dummies);
+  }
+}
+
+/** Runs a spiking net on the GPU (convenience wrapper around GpuSpikingNet). */
+export async function simulateGpu(runner: GpuRunner, net: SpikingNet, input: IntBatch, opts: TemporalOptions, gpuOpts?: GpuTemporalOptions): Promise<TemporalResult> {
+  const g = new GpuSpikingNet(runner, net, gpuOpts);
+  try {
+    return await runner.checked('temporal simulation', () => g.run(input, opts));
+  } finally {
+    g.dispose();
+  }
+}
+
