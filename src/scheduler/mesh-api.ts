@@ -8,3 +8,4 @@ export { runPlan, referenceForwardFn, type ForwardFn, type PlanRun, type Dispatc
 export { measureStats, expectedStats, formatNpStats, type PlanStats, type PartStats, type NpStats } from './stats.js';
 export { estimateCost, formatCost, type CostEstimate, type CostOptions } from './cost.js';
 export { MappedModel } from './map-model.js';
+export { gpuForward, type GpuForward } from './map-gpu.js';
