@@ -1,11 +1,13 @@
 // The checks of the engine-check page: each runs something on the GPU and the same thing on
 // the integer reference, and counts the values that differ.
-import { GpuRunner } from '../../src/index.js';
+import { GpuRunner, referenceForward } from '../../src/index.js';
 import { wgsl, type Kernel } from '../../src/gpu/index.js';
 import { activate } from '../../src/reference/activation.js';
+import { GpuModel } from '../../src/scheduler/run.js';
 import activationLib from '../../shaders/lib/activation.wgsl?raw';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import { mulberry32, randInt } from '../../test/helpers/builders.js';
+import { modelInput, randomInput, randomModel } from '../../test/helpers/random-model.js';
 
 export interface CheckResult {
   name: string;
@@ -68,6 +70,35 @@ export async function checkActivation(runner: GpuRunner, count = 20_000, seed = 
   });
   runner.release(input, output, params);
   return compare('activation', 'akida_activate (WGSL) vs activate (reference) on random potentials', got, expected, t0);
+}
+
+/**
+ * Random valid models (test/helpers/random-model.ts: every layer kind, bit width and pooling;
+ * seeds 1..models) through GpuModel.forward and referenceForward: every layer's outputs and
+ * spike counts.
+ */
+export async function checkRandomModels(runner: GpuRunner, models = 12, samples = 4): Promise<CheckResult> {
+  const t0 = performance.now();
+  const got: number[] = [];
+  const expected: number[] = [];
+  for (let seed = 1; seed <= models; seed++) {
+    const spec = randomModel(seed);
+    const { shape, bits } = modelInput(spec);
+    const input = randomInput(1000 + seed, shape, samples, bits);
+    const reference = referenceForward(spec, input, true);
+    const gpu = await GpuModel.create(runner, spec);
+    try {
+      const result = await gpu.forward(input, { keepAll: true });
+      for (const r of result.layers ?? []) got.push(...r.data);
+      for (const r of reference.layers!) expected.push(...r.data);
+      got.push(...result.spikes);
+      expected.push(...reference.spikes);
+    } finally {
+      gpu.dispose();
+    }
+  }
+  const what = `GpuModel.forward vs referenceForward: ${models} random models x ${samples} samples, every layer's outputs and spike counts`;
+  return compare('random models', what, got, expected, t0);
 }
 
 function compare(name: string, what: string, got: ArrayLike<number>, expected: ArrayLike<number>, t0: number): CheckResult {

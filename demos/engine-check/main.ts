@@ -1,7 +1,7 @@
 // The engine-check page: shows the adapter, runs the checks, and publishes the outcome as
 // window.__result for the browser tests (test/browser/engine-check.test.ts).
 import { acquireDevice, GpuRunner, type DeviceInfo } from '../../src/index.js';
-import { checkActivation, type CheckResult } from './checks.js';
+import { checkActivation, checkRandomModels, type CheckResult } from './checks.js';
 
 export interface EngineCheckResult {
   pass: boolean;
@@ -75,7 +75,7 @@ async function run(): Promise<void> {
     showAdapter(acquired.info, acquired.device.limits);
     $('status').textContent = 'running…';
     const runner = new GpuRunner(acquired.device);
-    for (const check of [checkActivation]) {
+    for (const check of [checkActivation, checkRandomModels]) {
       const c = await check(runner);
       checks.push(c);
       showCheck(c);
