@@ -19,7 +19,7 @@ override SX: u32;
 override PT: u32;
 override PL: u32;
 
-const MAX_AREA: u32 = 9u;
+const MAX_AREA: u32 = 16u;
 
 struct Dyn {
   nc: u32,
@@ -47,7 +47,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let area = KH * KW;
   let base = (n * OH * OW + opix) * C + c0;
 
-  var cnt: array<u32, 288>;
+  var cnt: array<u32, 512>;
   var mx: array<u32, 32>;
   for (var k = 0u; k < cn; k++) {
     mx[k] = maxima[base + k];

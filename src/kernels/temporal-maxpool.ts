@@ -6,7 +6,7 @@ import { constantsKey } from './pack.js';
 import { spikeWords } from './temporal-conv.js';
 
 /** The shader keeps each window's counts in a private array of this many entries per channel. */
-export const MAX_POOL_AREA = 9;
+export const MAX_POOL_AREA = 16;
 
 export interface TemporalMaxPoolParams {
   ih: number;

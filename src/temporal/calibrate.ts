@@ -23,7 +23,7 @@ function percentileOf(sorted: Float32Array, q: number): number {
   return sorted[rank - 1]!;
 }
 
-export function calibrate(
+export function calibrateActivations(
   net: FloatNet,
   images: Uint8Array | Int32Array,
   n: number,
