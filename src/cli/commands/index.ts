@@ -6,5 +6,6 @@ import { register as convert } from './convert.js';
 import { register as check } from './check.js';
 import { register as summary } from './summary.js';
 import { register as quantize } from './quantize.js';
+import { register as sweep } from './sweep.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [devices, map, convert, check, summary, quantize];
+export const COMMANDS: Array<(program: Command) => void> = [devices, map, convert, check, summary, quantize, sweep];
