@@ -7,15 +7,8 @@ import { poolAndActivate } from './pool.js';
 /** One sample through one layer. */
 export function layerForward(layer: Layer, x: Int32Array, input: Shape3): Int32Array {
   switch (layer.kind) {
-    case 'InputData': {
-      const max = (1 << layer.inputBits) - 1;
-      for (let i = 0; i < x.length; i++) {
-        if (x[i]! < 0 || x[i]! > max) {
-          throw new RangeError(`layer '${layer.name}': input value ${x[i]} at index ${i} is outside [0, ${max}]`);
-        }
-      }
+    case 'InputData':
       return x;
-    }
     case 'InputConvolutional':
     case 'Convolutional': {
       const p = convPotentials(x, { input, kernel: layer.kernel, stride: layer.stride, padding: layer.padding },
@@ -54,6 +47,7 @@ export function referenceForward(model: ModelSpec, input: IntBatch, keepAll = fa
   if (input.data.length !== input.n * inSize) {
     throw new RangeError(`input holds ${input.data.length} values, expected ${input.n} x ${inSize}`);
   }
+  checkInputRange(model.layers[0] as { name: string; inputBits: number }, input.data);
   const layerOut = model.layers.map((l, k) => ({
     data: new Int32Array(input.n * shapeSize(shapes.inputs[k + 1] ?? shapes.output)),
     n: input.n,
@@ -70,4 +64,14 @@ export function referenceForward(model: ModelSpec, input: IntBatch, keepAll = fa
     });
   }
   return { output: layerOut[layerOut.length - 1]!, spikes, layers: keepAll ? layerOut : undefined };
+}
+
+/** The input layer takes unsigned integers of its input bits. */
+function checkInputRange(first: { name: string; inputBits: number }, data: Int32Array): void {
+  const max = (1 << first.inputBits) - 1;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i]! < 0 || data[i]! > max) {
+      throw new RangeError(`layer '${first.name}': input value ${data[i]} at index ${i} is outside [0, ${max}]`);
+    }
+  }
 }
