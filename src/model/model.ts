@@ -4,6 +4,9 @@ import { defaultDevice, GpuRunner, type AcquiredDevice } from '../gpu/index.js';
 import { rescale } from '../reference/activation.js';
 import { referenceForward } from '../reference/forward.js';
 import { GpuModel } from '../scheduler/run.js';
+import { MappedModel } from '../scheduler/map-model.js';
+import type { MapOptions } from '../scheduler/map.js';
+import type { DeviceSpec, MeshDescription } from '../scheduler/mesh.js';
 import { inferShapes, poolArea, potentialShape, shapeSize } from './shapes.js';
 import { fetchModel, loadModel, saveModel } from './files.js';
 import { formatSummary, summarize } from './summary.js';
@@ -178,8 +181,18 @@ export class Model {
     this.samplesSeen = 0;
   }
 
+  /** The mapping on a virtual device, once map() was called (docs/mesh.md). */
+  mapping?: MappedModel;
+
+  /** Akida's map(device, hw_only): places the layers on the device's NPs; summary() then shows it. */
+  map(device: DeviceSpec | MeshDescription | string, options: MapOptions = {}): MappedModel {
+    this.mapping = new MappedModel(this.spec, device, options);
+    return this.mapping;
+  }
+
   summary(): string {
-    return formatSummary(summarize(this.spec));
+    const base = formatSummary(summarize(this.spec));
+    return this.mapping ? `${base}\n\n${this.mapping.summary()}` : base;
   }
 
   /** Frees the GPU buffers of this model (the shared device stays). */
