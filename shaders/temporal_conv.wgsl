@@ -6,9 +6,9 @@
 // output channels, accumulated in four vec4<i32>; neighbouring invocations share the position
 // and read the same spike words. Weights [tile][ky][kx][cin] x 16 i32, already flipped for a
 // true convolution (src/kernels/temporal-conv.ts), so this is a cross-correlation.
-// Output [frame][y][x][COUT_PADDED] (whole tiles). PLANES > 1 reads that many bit planes
-// (plane b weighs 2^b): the constant current of a multi-bit input through the same loop.
-// Needs lib/index.wgsl.
+// Output [frame][y][x][COUT_PADDED] (whole tiles). VALUES reads integer values instead of
+// spikes, [frame][y][x][cin] u32 (the constant current of the 8-bit input, once per sample),
+// skipping zeros. Needs lib/index.wgsl.
 
 override IN_H: u32;
 override IN_W: u32;
@@ -22,12 +22,10 @@ override PAD_L: u32;
 override OUT_H: u32;
 override OUT_W: u32;
 override TILES: u32;
-override PLANES: u32 = 1u;
+override VALUES: bool = false;
 
 struct Dyn {
   frames: u32,
-  // words between bit planes
-  plane_stride: u32,
 }
 
 @group(0) @binding(0) var<uniform> dyn: Dyn;
@@ -57,38 +55,40 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var a1 = vec4<i32>();
   var a2 = vec4<i32>();
   var a3 = vec4<i32>();
-  for (var b = 0u; b < PLANES; b++) {
-    var p0 = vec4<i32>();
-    var p1 = vec4<i32>();
-    var p2 = vec4<i32>();
-    var p3 = vec4<i32>();
-    let fb = b * dyn.plane_stride + f * IN_H * IN_W * IN_WORDS;
-    for (var ky = ky0; ky < ky1; ky++) {
-      let row = fb + u32(y0 + i32(ky)) * IN_W * IN_WORDS;
-      for (var kx = kx0; kx < kx1; kx++) {
-        let sb = row + u32(x0 + i32(kx)) * IN_WORDS;
-        let wb = ((tile * KH + ky) * KW + kx) * CIN * 4u;
-        for (var k = 0u; k < IN_WORDS; k++) {
-          var word = spikes[sb + k];
-          let events = countOneBits(word);
-          for (var e = 0u; e < events; e++) {
-            let bit = firstTrailingBit(word);
-            word = word & (word - 1u);
-            let w = wb + (k * 32u + bit) * 4u;
-            p0 += weights[w];
-            p1 += weights[w + 1u];
-            p2 += weights[w + 2u];
-            p3 += weights[w + 3u];
+  let words = select(IN_WORDS, CIN, VALUES);
+  let fb = f * IN_H * IN_W * words;
+  for (var ky = ky0; ky < ky1; ky++) {
+    let row = fb + u32(y0 + i32(ky)) * IN_W * words;
+    for (var kx = kx0; kx < kx1; kx++) {
+      let sb = row + u32(x0 + i32(kx)) * words;
+      let wb = ((tile * KH + ky) * KW + kx) * CIN * 4u;
+      if (VALUES) {
+        for (var c = 0u; c < CIN; c++) {
+          let v = i32(spikes[sb + c]);
+          if (v != 0) {
+            let w = wb + c * 4u;
+            a0 += weights[w] * v;
+            a1 += weights[w + 1u] * v;
+            a2 += weights[w + 2u] * v;
+            a3 += weights[w + 3u] * v;
           }
+        }
+        continue;
+      }
+      for (var k = 0u; k < IN_WORDS; k++) {
+        var word = spikes[sb + k];
+        let events = countOneBits(word);
+        for (var e = 0u; e < events; e++) {
+          let bit = firstTrailingBit(word);
+          word = word & (word - 1u);
+          let w = wb + (k * 32u + bit) * 4u;
+          a0 += weights[w];
+          a1 += weights[w + 1u];
+          a2 += weights[w + 2u];
+          a3 += weights[w + 3u];
         }
       }
     }
-    // a scalar factor: a CPU adapter scalarises vector shifts
-    let scale = i32(1u << b);
-    a0 += p0 * scale;
-    a1 += p1 * scale;
-    a2 += p2 * scale;
-    a3 += p3 * scale;
   }
   let ob = ((f * OUT_H * OUT_W + pix) * TILES + tile) * 4u;
   syn[ob] = a0;

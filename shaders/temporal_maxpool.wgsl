@@ -57,20 +57,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let x0 = i32(ox * SX) - i32(PL);
   for (var tt = 0u; tt < dyn.tc; tt++) {
     let frame = tt * dyn.nc + n;
+    var out = 0u;
+    // counts grow by at most one per step, so the maximum grows exactly when a count that just
+    // grew passes it: only the spikes need visiting
     for (var e = 0u; e < area; e++) {
       let iy = y0 + i32(e / KW);
       let ix = x0 + i32(e % KW);
       if (iy < 0 || iy >= i32(IH) || ix < 0 || ix >= i32(IW)) { continue; }
-      let s = spikes[((frame * IH + u32(iy)) * IW + u32(ix)) * WORDS + word];
-      if (s == 0u) { continue; }
-      for (var k = 0u; k < cn; k++) { cnt[k * MAX_AREA + e] += (s >> k) & 1u; }
-    }
-    var out = 0u;
-    for (var k = 0u; k < cn; k++) {
-      var m = 0u;
-      for (var e = 0u; e < area; e++) { m = max(m, cnt[k * MAX_AREA + e]); }
-      if (m > mx[k]) { out |= 1u << k; }
-      mx[k] = m;
+      var s = spikes[((frame * IH + u32(iy)) * IW + u32(ix)) * WORDS + word];
+      let events = countOneBits(s);
+      for (var q = 0u; q < events; q++) {
+        let k = firstTrailingBit(s);
+        s = s & (s - 1u);
+        let c = cnt[k * MAX_AREA + e] + 1u;
+        cnt[k * MAX_AREA + e] = c;
+        if (c > mx[k]) {
+          mx[k] = c;
+          out |= 1u << k;
+        }
+      }
     }
     pooled[((frame * OH + oy) * OW + ox) * WORDS + word] = out;
   }

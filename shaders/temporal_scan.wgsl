@@ -1,10 +1,11 @@
 // The membrane scan of one spiking layer over a chunk of timesteps: one invocation per sample,
 // neuron position and word of 32 channels, looping over the steps in order (the recurrence),
-// after the synaptic input of all steps was computed at once (temporal_conv.wgsl).
+// after the synaptic input of all steps was computed at once (temporal_conv.wgsl). Channels go
+// four at a time (vec4), padded to whole tiles of 16 (padded channels have zero input and
+// bias, and a threshold they never reach).
 // Per channel: v = charge(v, gain * syn + bias); a spike when fire(v, theta); then reset.
 // Membranes persist across chunks in `v`. Synaptic input [frame][PH][PW][CP] (frame = step x
-// sample; CP = C rounded up to whole tiles of 16; CONST_INPUT: one frame per sample, the same
-// every step), summed over a WIN_H x WIN_W
+// sample; CONST_INPUT: one frame per sample, the same every step), summed over a WIN_H x WIN_W
 // window with stride WIN_SY x WIN_SX (Akida average pooling; 1x1 otherwise). Spikes out:
 // bit-packed [step][sample][H][W][WORDS]. RECORD (the readout layer) also keeps spike counts,
 // the charge (current summed without reset) and the first spike step, and copies them to
@@ -35,16 +36,23 @@ struct Dyn {
 }
 
 @group(0) @binding(0) var<uniform> dyn: Dyn;
-@group(0) @binding(1) var<storage, read> syn: array<i32>;
-@group(0) @binding(2) var<storage, read> bias: array<i32>;
-@group(0) @binding(3) var<storage, read> theta: array<i32>;
-@group(0) @binding(4) var<storage, read_write> v: array<i32>;
+@group(0) @binding(1) var<storage, read> syn: array<vec4<i32>>;
+// per padded channel
+@group(0) @binding(2) var<storage, read> bias: array<vec4<i32>>;
+@group(0) @binding(3) var<storage, read> theta: array<vec4<i32>>;
+// [sample][H][W][CP]
+@group(0) @binding(4) var<storage, read_write> v: array<vec4<i32>>;
 @group(0) @binding(5) var<storage, read_write> spikes: array<u32>;
-// [sample][neuron] x (count, charge, first spike)
-@group(0) @binding(6) var<storage, read_write> readout: array<i32>;
+// [sample][H][W][CP] x (count, charge, first spike)
+@group(0) @binding(6) var<storage, read_write> readout: array<vec4<i32>>;
 @group(0) @binding(7) var<storage, read> checkpoints: array<u32>;
-// [checkpoint][sample][neuron] x (count, charge, first spike)
-@group(0) @binding(8) var<storage, read_write> records: array<i32>;
+// [checkpoint][sample][H][W][CP] x (count, charge, first spike)
+@group(0) @binding(8) var<storage, read_write> records: array<vec4<i32>>;
+
+fn bits4(b: vec4<bool>) -> u32 {
+  let u = select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), b);
+  return u.x | u.y | u.z | u.w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -56,21 +64,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let n = rest / (H * W);
   let py = pix / W;
   let px = pix - py * W;
-  let c0 = word * 32u;
-  let cn = min(32u, C - c0);
-  let base = (n * H * W + pix) * C + c0;
-  let reset_zero = select(0u, 1u, RESET_ZERO);
+  let g0 = word * 8u;
+  let groups = min(8u, CP / 4u - g0);
+  let q4 = CP / 4u;
+  let base = (n * H * W + pix) * q4 + g0;
 
-  var mv: array<i32, 32>;
-  var count: array<i32, 32>;
-  var chg: array<i32, 32>;
-  var first: array<i32, 32>;
-  for (var k = 0u; k < cn; k++) {
-    mv[k] = v[base + k];
+  var mv: array<vec4<i32>, 8>;
+  var count: array<vec4<i32>, 8>;
+  var chg: array<vec4<i32>, 8>;
+  var first: array<vec4<i32>, 8>;
+  for (var g = 0u; g < groups; g++) {
+    mv[g] = v[base + g];
     if (RECORD) {
-      count[k] = readout[(base + k) * 3u];
-      chg[k] = readout[(base + k) * 3u + 1u];
-      first[k] = readout[(base + k) * 3u + 2u];
+      count[g] = readout[(base + g) * 3u];
+      chg[g] = readout[(base + g) * 3u + 1u];
+      first[g] = readout[(base + g) * 3u + 2u];
     }
   }
   // the first checkpoint after this chunk's start
@@ -81,46 +89,44 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let t = dyn.t0 + tt;
     let frame = select(tt * dyn.nc + n, n, CONST_INPUT);
     var out = 0u;
-    for (var k = 0u; k < cn; k++) {
-      let ch = c0 + k;
-      var s = 0;
+    for (var g = 0u; g < groups; g++) {
+      var s = vec4<i32>();
       for (var wy = 0u; wy < WIN_H; wy++) {
         let row = (frame * PH + py * WIN_SY + wy) * PW + px * WIN_SX;
-        for (var wx = 0u; wx < WIN_W; wx++) { s += syn[(row + wx) * CP + ch]; }
+        for (var wx = 0u; wx < WIN_W; wx++) { s += syn[(row + wx) * q4 + g0 + g]; }
       }
-      let i = dyn.gain * s + bias[ch];
-      var vk = charge(mv[k], i);
-      if (RECORD) { chg[k] = charge(chg[k], i); }
+      let i = dyn.gain * s + bias[g0 + g];
+      var vk = charge(mv[g], i);
+      if (RECORD) { chg[g] = charge(chg[g], i); }
       if (FIRES) {
-        let th = theta[ch];
-        if (fire(vk, th)) {
-          vk = reset(vk, th, reset_zero);
-          out |= 1u << k;
-          if (RECORD) {
-            count[k] += 1;
-            if (first[k] < 0) { first[k] = i32(t); }
-          }
+        let th = theta[g0 + g];
+        let fired = fire(vk, th);
+        vk = select(vk, reset(vk, th, RESET_ZERO), fired);
+        out |= bits4(fired) << (4u * g);
+        if (RECORD) {
+          count[g] += select(vec4<i32>(0), vec4<i32>(1), fired);
+          first[g] = select(first[g], vec4<i32>(i32(t)), fired & (first[g] < vec4<i32>(0)));
         }
       }
-      mv[k] = vk;
+      mv[g] = vk;
     }
     spikes[((tt * dyn.nc + n) * H * W + pix) * WORDS + word] = out;
     if (RECORD && ci < dyn.ncheck && checkpoints[ci] == t + 1u) {
-      let rb = ((ci * dyn.nc + n) * H * W + pix) * C + c0;
-      for (var k = 0u; k < cn; k++) {
-        records[(rb + k) * 3u] = count[k];
-        records[(rb + k) * 3u + 1u] = chg[k];
-        records[(rb + k) * 3u + 2u] = first[k];
+      let rb = ((ci * dyn.nc + n) * H * W + pix) * q4 + g0;
+      for (var g = 0u; g < groups; g++) {
+        records[(rb + g) * 3u] = count[g];
+        records[(rb + g) * 3u + 1u] = chg[g];
+        records[(rb + g) * 3u + 2u] = first[g];
       }
       ci++;
     }
   }
-  for (var k = 0u; k < cn; k++) {
-    v[base + k] = mv[k];
+  for (var g = 0u; g < groups; g++) {
+    v[base + g] = mv[g];
     if (RECORD) {
-      readout[(base + k) * 3u] = count[k];
-      readout[(base + k) * 3u + 1u] = chg[k];
-      readout[(base + k) * 3u + 2u] = first[k];
+      readout[(base + g) * 3u] = count[g];
+      readout[(base + g) * 3u + 1u] = chg[g];
+      readout[(base + g) * 3u + 2u] = first[g];
     }
   }
 }

@@ -19,8 +19,8 @@ export interface TemporalConvParams {
   outH: number;
   outW: number;
   cout: number;
-  /** bit planes of the input (1 for spikes) */
-  planes: number;
+  /** the input is integer values [frame][y][x][cin] (a constant current), not bit-packed spikes */
+  values: boolean;
 }
 
 /** u32 words per pixel of bit-packed spikes. */
@@ -33,7 +33,7 @@ function constants(p: TemporalConvParams): Record<string, number> {
   return {
     IN_H: p.inH, IN_W: p.inW, IN_WORDS: spikeWords(p.cin), CIN: p.cin, KH: p.kernel[0], KW: p.kernel[1],
     STRIDE: p.stride, PAD_T: p.padTop, PAD_L: p.padLeft, OUT_H: p.outH, OUT_W: p.outW,
-    TILES: paddedChannels(p.cout) / SYN_TILE, PLANES: p.planes,
+    TILES: paddedChannels(p.cout) / SYN_TILE, VALUES: p.values ? 1 : 0,
   };
 }
 

@@ -7,7 +7,6 @@
 // It must equal src/temporal/simulate.ts bit for bit (test/gpu/temporal-*.test.ts).
 import { type GpuRunner } from '../gpu/runner.js';
 import { packTemporalWeights, paddedChannels, spikeWords, temporalConv, temporalConvInvocations, type TemporalConvParams } from '../kernels/temporal-conv.js';
-import { encodePlanesInvocations, temporalEncodePlanes, type EncodePlanesParams } from '../kernels/temporal-encode-planes.js';
 import { encodeRateInvocations, temporalEncodeRate, type EncodeRateParams } from '../kernels/temporal-encode-rate.js';
 import { MAX_POOL_AREA, maxPoolInvocations, temporalMaxPool, type TemporalMaxPoolParams } from '../kernels/temporal-maxpool.js';
 import { scanInvocations, temporalScan, type TemporalScanParams } from '../kernels/temporal-scan.js';
@@ -15,6 +14,7 @@ import { statsInvocations, temporalStats } from '../kernels/temporal-stats.js';
 import { shapeSize, windowGeometry } from '../model/shapes.js';
 import type { IntBatch, Shape3 } from '../model/types.js';
 import { checkNet, normaliseCheckpoints, readoutUnits } from './net.js';
+import { VMAX } from './neuron.js';
 import { checkInput, emptyReadouts, emptyStats, fanOuts } from './simulate.js';
 import type { SpikingLayer, SpikingNet, TemporalOptions, TemporalResult } from './types.js';
 
@@ -39,6 +39,8 @@ interface LayerPlan {
   scan: Omit<TemporalScanParams, 'constInput' | 'record' | 'resetZero'>;
   pool: TemporalMaxPoolParams | null;
   neurons: number;
+  /** neurons per sample with channels padded to whole tiles (the GPU state layout) */
+  padded: number;
   /** words per frame of its spikes, before and after max pooling */
   spikeWords: number;
   outWords: number;
@@ -52,14 +54,14 @@ function pixelWords(s: Shape3): number {
   return s[0] * s[1] * spikeWords(s[2]);
 }
 
-function convParams(layer: SpikingLayer, planes: number): TemporalConvParams {
+function convParams(layer: SpikingLayer, values: boolean): TemporalConvParams {
   const s = layer.synapse;
   const [ih, iw, cin] = layer.input;
   return {
     inH: ih, inW: iw, cin, kernel: s.kernel, stride: s.stride,
     padTop: windowGeometry(ih, s.kernel[0], s.stride, s.padding).padBefore,
     padLeft: windowGeometry(iw, s.kernel[1], s.stride, s.padding).padBefore,
-    outH: layer.potential[0], outW: layer.potential[1], cout: s.filters, planes,
+    outH: layer.potential[0], outW: layer.potential[1], cout: s.filters, values,
   };
 }
 
@@ -82,18 +84,16 @@ function planLayer(layer: SpikingLayer): LayerPlan {
   }
   return {
     layer,
-    conv: convParams(layer, 1),
+    conv: convParams(layer, false),
     scan: { h, w, c, ph: layer.potential[0], pw: layer.potential[1], window, windowStride, fires: layer.neurons.theta !== null },
     pool,
     neurons: h * w * c,
+    padded: h * w * paddedChannels(c),
     spikeWords: pixelWords(layer.neuronShape),
     outWords: pixelWords(layer.output),
     potential: layer.potential[0] * layer.potential[1] * paddedChannels(layer.potential[2]),
   };
 }
-
-/** Bits needed for values 0..maxInput: the bit planes of a constant input. */
-const planesFor = (maxInput: number): number => Math.max(1, Math.ceil(Math.log2(maxInput + 1)));
 
 export class GpuSpikingNet {
   readonly net: SpikingNet;
@@ -118,8 +118,14 @@ export class GpuSpikingNet {
     const fans = fanOuts(net);
     this.weights = net.layers.map((l) => runner.upload(
       packTemporalWeights(l.synapse.weights, l.synapse.kernel, l.input[2], l.synapse.filters, l.synapse.flipped), `temporal:${l.name}:weights`));
-    this.bias = net.layers.map((l) => runner.upload(l.neurons.bias, `temporal:${l.name}:bias`));
-    this.theta = net.layers.map((l) => runner.upload(l.neurons.theta ?? new Int32Array(l.neuronShape[2]), `temporal:${l.name}:theta`));
+    // per-channel tables padded to whole tiles: padded channels get no input and never fire
+    const pad = (a: Int32Array, fill: number) => {
+      const out = new Int32Array(paddedChannels(a.length)).fill(fill);
+      out.set(a);
+      return out;
+    };
+    this.bias = net.layers.map((l) => runner.upload(pad(l.neurons.bias, 0), `temporal:${l.name}:bias`));
+    this.theta = net.layers.map((l) => runner.upload(pad(l.neurons.theta ?? new Int32Array(l.neuronShape[2]), VMAX), `temporal:${l.name}:theta`));
     this.fanout = net.layers.map((l, k) => runner.upload(fans.layers[k]!, `temporal:${l.name}:fanout`));
     this.inputFanout = runner.upload(fans.input, 'temporal:input:fanout');
     this.dummies = [0, 1, 2].map((i) => runner.upload(new Int32Array(4), `temporal:unused-${i}`));
@@ -129,18 +135,16 @@ export class GpuSpikingNet {
   plan(n: number, timesteps: number, checkpoints: number): ChunkPlan {
     const net = this.net;
     const inSize = shapeSize(net.input.shape);
-    const units = readoutUnits(net);
-    const planes = planesFor(net.input.maxInput);
+    const L = this.plans.length;
     const perFrame = Math.max(
       pixelWords(net.input.shape) * 4,
       ...this.plans.map((p) => Math.max(p.potential, p.spikeWords, p.outWords) * 4),
     );
     const perSample = Math.max(
       inSize * 4,
-      planes * pixelWords(net.input.shape) * 4,
       this.plans[0]!.potential * 4,
-      units * 3 * 4 * Math.max(1, checkpoints),
-      ...this.plans.map((p) => p.neurons * 4 * (p.pool ? Math.max(1, p.pool.size[0] * p.pool.size[1]) : 1)),
+      this.plans[L - 1]!.padded * 3 * 4 * Math.max(1, checkpoints),
+      ...this.plans.map((p) => p.padded * 4 * (p.pool ? Math.max(1, p.pool.size[0] * p.pool.size[1]) : 1)),
     );
     if (perSample > this.chunkBytes || perFrame > this.chunkBytes) {
       throw new Error(`one sample needs ${Math.max(perSample, perFrame)} bytes in a buffer, above the chunk limit ${this.chunkBytes}`);
@@ -170,10 +174,10 @@ export class GpuSpikingNet {
     const sampleOffset = opts.sampleOffset ?? 0;
     const L = this.plans.length;
     const units = readoutUnits(net);
+    const lastPlan = this.plans[L - 1]!;
     const inSize = shapeSize(net.input.shape);
     const [ih, iw, ic] = net.input.shape;
     const maxInput = net.input.maxInput;
-    const planes = planesFor(maxInput);
     const records = emptyReadouts(checkpoints, input.n, units);
     const stats = emptyStats(net, T, !rate);
     const { samples: nc, steps: tc } = this.plan(input.n, T, checkpoints.length);
@@ -188,18 +192,17 @@ export class GpuSpikingNet {
     };
     const xBuf = buf(nc * inSize * 4, 'input');
     const inSpikes = buf(frames * pixelWords(net.input.shape) * 4, 'input-spikes');
-    const planesBuf = rate ? null : buf(planes * nc * pixelWords(net.input.shape) * 4, 'input-planes');
     const constSyn = rate ? null : buf(nc * this.plans[0]!.potential * 4, 'constant-current');
     const syn = buf(frames * Math.max(...this.plans.map((p) => p.potential)) * 4, 'synaptic');
-    const v = this.plans.map((p) => buf(nc * p.neurons * 4, `${p.layer.name}:membrane`));
+    const v = this.plans.map((p) => buf(nc * p.padded * 4, `${p.layer.name}:membrane`));
     const spikes = this.plans.map((p) => buf(frames * p.spikeWords * 4, `${p.layer.name}:spikes`));
     const pooled = this.plans.map((p) => (p.pool ? buf(frames * p.outWords * 4, `${p.layer.name}:pooled`) : null));
     const poolCounts = this.plans.map((p) => (p.pool ? buf(nc * shapeSize(p.layer.output) * p.pool.size[0] * p.pool.size[1] * 4, `${p.layer.name}:pool-counts`) : null));
     const poolMax = this.plans.map((p) => (p.pool ? buf(nc * shapeSize(p.layer.output) * 4, `${p.layer.name}:pool-max`) : null));
-    const readout = buf(nc * units * 3 * 4, 'readout');
+    const readout = buf(nc * lastPlan.padded * 3 * 4, 'readout');
     const ckptBuf = runner.upload(Uint32Array.from(checkpoints), 'temporal:checkpoints');
     held.push(ckptBuf);
-    const recBuf = buf(checkpoints.length * nc * units * 3 * 4, 'records');
+    const recBuf = buf(checkpoints.length * nc * lastPlan.padded * 3 * 4, 'records');
     const rows = 1 + 2 * L;
     const statsBuf = buf(rows * frames * 8, 'stats');
 
@@ -211,12 +214,13 @@ export class GpuSpikingNet {
         for (let i = 0; i < x.length; i++) x[i] = Math.min(input.data[s0 * inSize + i]!, maxInput);
         device.queue.writeBuffer(xBuf, 0, x);
         this.plans.forEach((p, k) => {
-          const c = p.layer.neuronShape[2];
+          const cp = paddedChannels(p.layer.neuronShape[2]);
           const v0 = p.layer.neurons.v0;
-          device.queue.writeBuffer(v[k]!, 0, Int32Array.from({ length: m * p.neurons }, (_, j) => v0[j % c]!));
+          device.queue.writeBuffer(v[k]!, 0, Int32Array.from({ length: m * p.padded }, (_, j) => v0[j % cp] ?? 0));
         });
-        const initial = new Int32Array(m * units * 3);
-        for (let j = 0; j < m * units; j++) initial[j * 3 + 2] = -1;
+        // readout state per group of 4 channels: count, charge, first spike (-1: none yet)
+        const initial = new Int32Array(m * lastPlan.padded * 3);
+        for (let j = 0; j < initial.length; j += 12) initial.fill(-1, j + 8, j + 12);
         device.queue.writeBuffer(readout, 0, initial);
         const setup = device.createCommandEncoder({ label: 'temporal:setup' });
         const uniforms: GPUBuffer[] = [];
@@ -231,11 +235,9 @@ export class GpuSpikingNet {
           setup.clearBuffer(poolMax[k]!);
         });
         if (!rate) {
-          const ep: EncodePlanesParams = { hw: ih * iw, c: ic, planes };
-          runner.dispatch(setup, temporalEncodePlanes, ep, [uni([m], 'planes:dyn'), xBuf, planesBuf!],
-            runner.grid(encodePlanesInvocations(ep, m), 64), 'temporal:encode-planes');
-          const cp = convParams(this.plans[0]!.layer, planes);
-          runner.dispatch(setup, temporalConv, cp, [uni([m, m * pixelWords(net.input.shape)], 'const:dyn'), planesBuf!, this.weights[0]!, constSyn!],
+          // the constant current: the first layer's convolution of the integer input, once per sample
+          const cp = convParams(this.plans[0]!.layer, true);
+          runner.dispatch(setup, temporalConv, cp, [uni([m], 'const:dyn'), xBuf, this.weights[0]!, constSyn!],
             runner.grid(temporalConvInvocations(cp, m), 64), `temporal:${this.plans[0]!.layer.name}:constant-current`);
         }
         device.queue.submit([setup.finish()]);
@@ -259,7 +261,7 @@ export class GpuSpikingNet {
             const name = p.layer.name;
             const constant = k === 0 && !rate;
             if (!constant) {
-              runner.dispatch(enc, temporalConv, p.conv, [uni([f, 0], `${name}:conv:dyn`), src, this.weights[k]!, syn],
+              runner.dispatch(enc, temporalConv, p.conv, [uni([f], `${name}:conv:dyn`), src, this.weights[k]!, syn],
                 runner.grid(temporalConvInvocations(p.conv, f), 64), `temporal:${name}:synaptic`);
             }
             const sp: TemporalScanParams = { ...p.scan, constInput: constant, record: k === L - 1, resetZero };
@@ -293,14 +295,18 @@ export class GpuSpikingNet {
             add(p.pool ? 2 + 2 * k : 1 + 2 * k, stats.layers[k]!.synops, 1);
           });
         }
-        const rec = new Int32Array(await runner.read(recBuf, checkpoints.length * m * units * 12, 'temporal:records'));
+        // records [checkpoint][sample][position][group of 4 channels] x (count, charge, first) x 4
+        const rec = new Int32Array(await runner.read(recBuf, checkpoints.length * m * lastPlan.padded * 12, 'temporal:records'));
+        const c = lastPlan.layer.neuronShape[2];
+        const cp = paddedChannels(c);
         records.forEach((r, ci) => {
           for (let j = 0; j < m * units; j++) {
-            const o = (s0 * units) + j;
-            const i = (ci * m * units + j) * 3;
+            const pos = Math.floor(j / c), ch = j % c;
+            const i = ((ci * m * lastPlan.padded + pos * cp + (ch - (ch % 4))) * 3) + (ch % 4);
+            const o = s0 * units + j;
             r.count[o] = rec[i]!;
-            r.charge[o] = rec[i + 1]!;
-            r.firstSpike[o] = rec[i + 2]!;
+            r.charge[o] = rec[i + 4]!;
+            r.firstSpike[o] = rec[i + 8]!;
           }
         });
       }

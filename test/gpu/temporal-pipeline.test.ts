@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDevice, GpuRunner } from '../../src/gpu/index.js';
-import { calibrate } from '../../src/temporal/calibrate.js';
+import { calibrateActivations } from '../../src/temporal/calibrate.js';
 import { floatNetFromTfjs } from '../../src/temporal/float-net.js';
 import { spikingNetFromModel } from '../../src/temporal/from-model.js';
 import { GpuSpikingNet, simulateGpu } from '../../src/temporal/gpu.js';
@@ -79,7 +79,7 @@ describe('temporal GPU pipeline == reference (float variant, spike counts withou
     const fnet = floatNetFromTfjs(model);
     const data = randomInput([10, 10, 1], 12, 8);
     const images = Uint8Array.from(data.data);
-    const cal = calibrate(fnet, images.subarray(0, 800), 8, 1 / 255, { percentiles: [99.9] });
+    const cal = calibrateActivations(fnet, images.subarray(0, 800), 8, 1 / 255, { percentiles: [99.9] });
     for (const method of ['ecc', 'percentile'] as const) {
       const net = spikingNetFromFloat(fnet, cal, { method });
       const input = { data: data.data.subarray(800), n: 4, shape: [10, 10, 1] as [number, number, number] };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { calibrate } from '../../src/temporal/calibrate.js';
+import { calibrateActivations } from '../../src/temporal/calibrate.js';
 import { floatForward, floatInput } from '../../src/temporal/float-forward.js';
 import { floatNetFromTfjs } from '../../src/temporal/float-net.js';
 import { spikingNetFromFloat } from '../../src/temporal/normalize.js';
@@ -102,7 +102,7 @@ describe('calibration and normalisation', () => {
   const calib = images(40, 64, 5);
 
   it('measures the maximum activation of every layer (checked against the tfjs layer outputs)', () => {
-    const cal = calibrate(net, calib, 40, 1 / 255, { percentiles: [99.9, 50] });
+    const cal = calibrateActivations(net, calib, 40, 1 / 255, { percentiles: [99.9, 50] });
     const x = floatInput(calib, 40, net, 1 / 255);
     // the activation (after ReLU, before pooling) of layer 2 is the output of 'a2'
     const a2 = tf.model({ inputs: model.inputs, outputs: model.getLayer('a2').output as tf.SymbolicTensor });
@@ -119,7 +119,7 @@ describe('calibration and normalisation', () => {
     const one = randomize(tf.sequential({ layers: [L.conv2d({ inputShape: [6, 6, 1], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', useBias: true })] }), 8);
     const fnet = floatNetFromTfjs(one);
     const data = images(4, 36, 9);
-    const cal = calibrate(fnet, data, 4, 1 / 255);
+    const cal = calibrateActivations(fnet, data, 4, 1 / 255);
     const x = floatInput(data, 4, fnet, 1 / 255);
     const a = (one.predict(x) as tf.Tensor).dataSync();
     const T = 100;
@@ -137,7 +137,7 @@ describe('calibration and normalisation', () => {
   });
 
   it('the potential readout converges to the float outputs as T grows', () => {
-    const cal = calibrate(net, calib, 40, 1 / 255, { percentiles: [99.9] });
+    const cal = calibrateActivations(net, calib, 40, 1 / 255, { percentiles: [99.9] });
     const test = images(8, 64, 6);
     const x = floatInput(test, 8, net, 1 / 255);
     const logits = floatForward(net, x).dataSync();
