@@ -20,3 +20,4 @@ export { GpuModel, type GpuModelOptions, type GpuForwardOptions, type GpuForward
 export * from './data/index.js';
 export * from './scheduler/mesh-api.js';
 export * from './convert/index.js';
+export * from './temporal/index.js';
