@@ -1,7 +1,8 @@
-// Trains the committed reference models. Run once: `npx vite-node models/train.ts [float|q4|all]`.
+// Trains the committed reference models. Run once: `npx vite-node models/train.ts [float|bn|q4|all]`.
 // Tests never retrain; they load the files this script writes.
 //
 //   float: the float MNIST CNN (CNN2SNN style)            -> models/mnist-cnn/
+//   bn:    recompute its BatchNorm statistics exactly     -> models/mnist-cnn/
 //   q4:    quantize it (4-bit weights and activations, 8-bit input-layer weights),
 //          fine-tune with the quantization-aware layers  -> models/mnist-cnn-q4/
 //          and convert it to the spikemesh IR            -> models/mnist-cnn-q4.akida.json + .bin
@@ -14,7 +15,9 @@ import { quantizeWeights } from '../src/convert/qlayers.js';
 import { saveModel } from '../src/model/files.js';
 import { mnistHeldOut, mnistTrain, strided, type Digits } from './mnist.js';
 
-const HERE = new URL('.', import.meta.url).pathname;
+// TRAIN_DIR (output directory) and TRAIN_LIMIT (batches per epoch) exist for dry runs only.
+const HERE = process.env.TRAIN_DIR ? `${process.env.TRAIN_DIR.replace(/\/$/, '')}/` : new URL('.', import.meta.url).pathname;
+const LIMIT = Number(process.env.TRAIN_LIMIT ?? Infinity);
 const SEED = 20261123;
 const BATCH = 64;
 
@@ -108,7 +111,7 @@ async function fit(model: tf.LayersModel, train: Digits, test: Digits, epochs: n
     const t0 = Date.now();
     let loss = 0;
     let batches = 0;
-    for (let b = 0; b + BATCH <= order.length; b += BATCH) {
+    for (let b = 0; b + BATCH <= order.length && batches < LIMIT; b += BATCH) {
       const idx = order.slice(b, b + BATCH);
       const x = toInput(shiftedBatch(train, idx, rand), idx.length);
       const y = tf.oneHot(tf.tensor1d(idx.map((i) => train.labels[i]!), 'int32'), 10);
@@ -133,6 +136,39 @@ async function trainFloat() {
   await fit(model, train, test, 4, (e) => [1e-3, 1e-3, 5e-4, 2.5e-4][e]!, SEED);
   await saveTfjsModel(model, `${HERE}mnist-cnn`);
   log(`saved ${HERE}mnist-cnn`);
+}
+
+/**
+ * Sets every BatchNormalization's moving mean and variance to the exact statistics of its
+ * input over `d` (in order, each seeing the already corrected layers before it). With few
+ * training steps the moving averages (momentum 0.99) still remember their initial values.
+ */
+function recalibrateBatchNorm(model: tf.LayersModel, d: Digits): void {
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'BatchNormalization') continue;
+    const prev = model.layers[model.layers.indexOf(layer) - 1]!;
+    const probe = tf.model({ inputs: model.inputs, outputs: prev.output as tf.SymbolicTensor });
+    let sum: tf.Tensor | null = null;
+    let sumSq: tf.Tensor | null = null;
+    let count = 0;
+    for (let s = 0; s < d.n; s += 500) {
+      const n = Math.min(500, d.n - s);
+      const [a, b, c] = tf.tidy(() => {
+        const y = probe.predict(toInput(d.images.subarray(s * 784, (s + n) * 784), n)) as tf.Tensor;
+        const axes = y.shape.slice(0, -1).map((_, i) => i);
+        return [y.sum(axes), y.square().sum(axes), y.size / y.shape[y.rank - 1]!];
+      }) as [tf.Tensor, tf.Tensor, number];
+      sum = sum ? tf.tidy(() => sum!.add(a)) : a.clone();
+      sumSq = sumSq ? tf.tidy(() => sumSq!.add(b)) : b.clone();
+      count += c;
+      tf.dispose([a, b]);
+    }
+    const [gamma, beta] = layer.getWeights();
+    const mean = sum!.div(count);
+    const variance = sumSq!.div(count).sub(mean.square());
+    layer.setWeights([gamma!, beta!, mean, variance]);
+    log(`  ${layer.name}: moving statistics recomputed over ${d.n} digits`);
+  }
 }
 
 /** Largest act_step the converter may produce, with headroom below the 16-bit limit (4095.94). */
@@ -187,6 +223,17 @@ function fitActivationSteps(model: tf.LayersModel): string[] {
   return changed;
 }
 
+/** The float stage saved the raw moving averages; this stage replaces them (see recalibrateBatchNorm). */
+async function fixFloatBatchNorm() {
+  const train = mnistTrain();
+  const test = mnistHeldOut();
+  const model = await loadTfjsModel(`${HERE}mnist-cnn/model.json`);
+  log(`float model as trained: held-out accuracy ${(accuracy(model, test) * 100).toFixed(2)}%`);
+  recalibrateBatchNorm(model, train);
+  log(`float model, BatchNorm statistics recomputed: held-out accuracy ${(accuracy(model, test) * 100).toFixed(2)}%`);
+  await saveTfjsModel(model, `${HERE}mnist-cnn`);
+}
+
 async function trainQuantized() {
   const train = mnistTrain();
   const test = mnistHeldOut();
@@ -200,6 +247,8 @@ async function trainQuantized() {
   fitActivationSteps(model);
   log(`after fitting the act_step range: held-out ${(accuracy(model, test) * 100).toFixed(2)}%`);
   await fit(model, train, test, 2, (e) => [2e-4, 1e-4][e]!, SEED + 1);
+  recalibrateBatchNorm(model, train);
+  log(`after fine-tuning, BatchNorm statistics recomputed: held-out ${(accuracy(model, test) * 100).toFixed(2)}%`);
   if (fitActivationSteps(model).length) log(`after re-fitting the act_step range: held-out ${(accuracy(model, test) * 100).toFixed(2)}%`);
   await saveTfjsModel(model, `${HERE}mnist-cnn-q4`);
   log(`saved ${HERE}mnist-cnn-q4`);
@@ -211,5 +260,7 @@ async function trainQuantized() {
 }
 
 const stage = process.argv[2] ?? 'all';
+if (!['float', 'bn', 'q4', 'all'].includes(stage)) throw new Error(`stage '${stage}': expected float, bn, q4 or all`);
 if (stage === 'float' || stage === 'all') await trainFloat();
+if (stage === 'bn' || stage === 'all') await fixFloatBatchNorm();
 if (stage === 'q4' || stage === 'all') await trainQuantized();

@@ -69,7 +69,7 @@ export async function analyze(model: tf.LayersModel, options: ConvertOptions = {
   }
   let source = model;
   if (options.quantization && layers.some((l) => isFloatNeural(l.getClassName()) || isFloatRelu(l))) {
-    source = await quantize(model, options.quantization);
+    source = quantize(model, options.quantization);
     layers = serialLayers(source);
   }
   const { blocks, issues, notes } = parseBlocks(layers);

@@ -17,4 +17,4 @@ export { hardwareIssues } from './hardware.js';
 export { ConversionError, formatCompatibilityIssue, type CompatibilityIssue, type IssueKind } from './issues.js';
 export { foldActivation, foldPredictScale, type FoldInput, type BatchNormParams } from './fold.js';
 export { loadTfjsModel, fetchTfjsModel, saveTfjsModel, modelFromArtifacts } from './tfjs-io.js';
-export { imagesToTensor, predictClasses, classAccuracy, compareAccuracy } from './evaluate.js';
+export { imagesToTensor, predictClasses, classAccuracy, compareAccuracy, referenceClasses } from './evaluate.js';
