@@ -68,6 +68,8 @@ export interface SweepReport {
   layers: LayerSummary[];
   /** per sample, over the whole run */
   input: { spikes: number; synops: number; macs: number };
+  /** per step t = 0..T-1, per sample: spikes, firing rate (spikes per neuron) and SynOps of each layer */
+  perStep: Array<{ name: string; spikes: number[]; rate: number[]; synops: number[] }>;
   seconds: number;
 }
 
@@ -165,6 +167,15 @@ export async function sweep(net: SpikingNet, images: IntBatch, labels: ArrayLike
       return { name: l.name, neurons, spikes: total, rate: total / (neurons * T), synops: cumulative(synops[k]!, T) / n };
     }),
     input: { spikes: cumulative(inSpikes, T) / n, synops: cumulative(inSynops, T) / n, macs: inputMacs },
+    perStep: [
+      { name: 'input', neurons: images.data.length / n, spikes: inSpikes, synops: inSynops },
+      ...net.layers.map((l, k) => ({ name: l.name, neurons: l.neuronShape[0] * l.neuronShape[1] * l.neuronShape[2], spikes: spikes[k]!, synops: synops[k]! })),
+    ].map((l) => ({
+      name: l.name,
+      spikes: Array.from(l.spikes, (x) => x / n),
+      rate: Array.from(l.spikes, (x) => x / (n * l.neurons)),
+      synops: Array.from(l.synops, (x) => x / n),
+    })),
     seconds: (Date.now() - start) / 1000,
   };
 }

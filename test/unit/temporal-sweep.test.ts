@@ -28,6 +28,11 @@ describe('sweep', () => {
         expect(row.ops).toBeCloseTo(synops / input.n + single.stats.inputMacs, 9);
       }
       expect(report.rows.some((r) => r.synops > 0)).toBe(true);
+      // per-step statistics add up to the checkpoint totals
+      const last = report.rows[report.rows.length - 1]!;
+      const perStep = report.perStep.reduce((a, l) => a + l.synops.reduce((x, y) => x + y, 0), 0);
+      expect(perStep).toBeCloseTo(last.synops, 9);
+      expect(report.perStep.map((l) => l.name)).toEqual(['input', ...net.layers.map((l) => l.name)]);
     });
   }
 
