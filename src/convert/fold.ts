@@ -11,7 +11,11 @@
 // weights (sigma), s = S (in 1/16 fixed point), and the threshold carries the half step that turns
 // the float rounding into Akida's ceiling: T = floor(X0 + S/2). Taking the floor after adding the
 // half step makes the first level (spike or no spike) exact, since p is an integer; DESIGN's
-// floor(X0) + round(S/2) can be one unit off there.
+// floor(X0) + round(S/2) can be one unit off there. The step is expressed for the layer's own
+// levels (types.ts): a QuantizedReLU keeps its trainable step in 4-bit units (Akida's act_step
+// convention), and stepWidth() applies the 2^(4 - act_bits) between the two.
+// Higher boundaries: T is an integer, so T + n*s can miss floor(X0 + (n + 1/2) S) by one unit;
+// the step is picked among the 16ths to keep as many of them as possible (bestStep16).
 
 export const MAX_ACT_STEP16 = 65535;
 /** Largest act_step a 16-bit fixed point step with 4 fractional bits holds. */

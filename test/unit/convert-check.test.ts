@@ -141,6 +141,32 @@ describe('check', () => {
     expect(conv).toContain('conv1: has no activation: only the last layer may return potentials');
   });
 
+  it('an input shift needs valid padding on the first layer; a Rescaling layer is not converted but explained', async () => {
+    const model = seq([6, 6, 1], [
+      new QuantizedConv2D({ name: 'conv1', filters: 2, kernelSize: 3, padding: 'same', bits: 2 }),
+      relu('relu1', 4, 0.5),
+      L.flatten(),
+      new QuantizedDense({ name: 'dense', units: 2, bits: 4 }),
+    ]);
+    const r = await check(model, { inputScaling: { scale: 127.5, shift: 127.5 } });
+    expect(r.issues.map((i) => `${i.layer}: ${i.message} (${i.fix})`)).toEqual([
+      "conv1: input shift 127.5 with 'same' padding: the float model pads with -1, the integer model with 0 (use 'valid' padding or shift 0)",
+    ]);
+    const scaled = seq([6, 6, 1], [
+      L.rescaling({ name: 'rescale', scale: 1 / 255 }),
+      new QuantizedConv2D({ name: 'conv1', filters: 2, kernelSize: 3, padding: 'same', bits: 2 }),
+      relu('relu1', 4, 0.5),
+      L.flatten(),
+      new QuantizedDense({ name: 'dense', units: 2, bits: 4 }),
+    ]);
+    const r2 = await check(scaled);
+    expect(r2.issues[0]).toMatchObject({
+      layer: 'rescale',
+      message: 'Rescaling before the first Conv2D/SeparableConv2D/Dense layer cannot be converted',
+      fix: 'remove it and pass its scale and offset as the input scaling (--scale/--shift)',
+    });
+  });
+
   it('numeric limits: an act_step beyond 16 bits names the layer and channel', async () => {
     const model = seq([6, 6, 1], [
       new QuantizedConv2D({ name: 'conv1', filters: 2, kernelSize: 3, bits: 8, useBias: false }),
