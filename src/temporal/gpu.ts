@@ -131,34 +131,37 @@ export class GpuSpikingNet {
     this.dummies = [0, 1, 2].map((i) => runner.upload(new Int32Array(4), `temporal:unused-${i}`));
   }
 
-  /** Samples and steps per chunk: every buffer within chunkBytes. */
-  plan(n: number, timesteps: number, checkpoints: number): ChunkPlan {
+  /**
+   * Samples and steps per chunk: every buffer within chunkBytes, at least 32 steps per chunk
+   * when T allows (fewer, larger dispatches), then as many samples as fit. With a constant
+   * input the first layer's synaptic input is per sample, not per frame.
+   */
+  plan(n: number, timesteps: number, checkpoints: number, constantInput = false): ChunkPlan {
     const net = this.net;
     const inSize = shapeSize(net.input.shape);
     const L = this.plans.length;
+    const rows = 1 + 2 * L;
     const perFrame = Math.max(
       pixelWords(net.input.shape) * 4,
-      ...this.plans.map((p) => Math.max(p.potential, p.spikeWords, p.outWords) * 4),
+      rows * 8,
+      ...this.plans.map((p, k) => Math.max(k === 0 && constantInput ? 0 : p.potential, p.spikeWords, p.outWords) * 4),
     );
     const perSample = Math.max(
       inSize * 4,
       this.plans[0]!.potential * 4,
       this.plans[L - 1]!.padded * 3 * 4 * Math.max(1, checkpoints),
-      ...this.plans.map((p) => p.padded * 4 * (p.pool ? Math.max(1, p.pool.size[0] * p.pool.size[1]) : 1)),
+      ...this.plans.map((p) => p.padded * 4 * (p.pool ? p.pool.size[0] * p.pool.size[1] : 1)),
     );
-    if (perSample > this.chunkBytes || perFrame > this.chunkBytes) {
-      throw new Error(`one sample needs ${Math.max(perSample, perFrame)} bytes in a buffer, above the chunk limit ${this.chunkBytes}`);
+    const budget = this.chunkBytes;
+    if (perSample > budget || perFrame > budget) {
+      throw new Error(`one sample needs ${Math.max(perSample, perFrame)} bytes in a buffer, above the chunk limit ${budget}`);
     }
-    let samples = Math.min(n, this.opts.maxSamplesPerChunk ?? Infinity, Math.floor(this.chunkBytes / perSample));
-    let steps = Math.min(timesteps, this.opts.maxStepsPerChunk ?? Infinity, Math.floor(this.chunkBytes / (samples * perFrame)));
-    if (steps < 1) {
-      samples = Math.max(1, Math.floor(this.chunkBytes / perFrame));
-      steps = 1;
-    }
-    // the statistics buffer holds 2 words per frame and statistics row
-    const rows = 1 + 2 * this.plans.length;
-    steps = Math.max(1, Math.min(steps, Math.floor(this.chunkBytes / (samples * rows * 8))));
-    return { samples: Math.max(1, samples), steps };
+    const maxSteps = Math.min(timesteps, this.opts.maxStepsPerChunk ?? Infinity);
+    const minSteps = Math.min(maxSteps, 32);
+    const samples = Math.max(1, Math.min(n, this.opts.maxSamplesPerChunk ?? Infinity, Math.floor(budget / perSample),
+      Math.floor(budget / (perFrame * minSteps))));
+    const steps = Math.max(1, Math.min(maxSteps, Math.floor(budget / (samples * perFrame))));
+    return { samples, steps };
   }
 
   async run(input: IntBatch, opts: TemporalOptions): Promise<TemporalResult> {
@@ -180,7 +183,7 @@ export class GpuSpikingNet {
     const maxInput = net.input.maxInput;
     const records = emptyReadouts(checkpoints, input.n, units);
     const stats = emptyStats(net, T, !rate);
-    const { samples: nc, steps: tc } = this.plan(input.n, T, checkpoints.length);
+    const { samples: nc, steps: tc } = this.plan(input.n, T, checkpoints.length, !rate);
     const frames = nc * tc;
 
     // chunk buffers
@@ -193,7 +196,7 @@ export class GpuSpikingNet {
     const xBuf = buf(nc * inSize * 4, 'input');
     const inSpikes = buf(frames * pixelWords(net.input.shape) * 4, 'input-spikes');
     const constSyn = rate ? null : buf(nc * this.plans[0]!.potential * 4, 'constant-current');
-    const syn = buf(frames * Math.max(...this.plans.map((p) => p.potential)) * 4, 'synaptic');
+    const syn = buf(frames * Math.max(0, ...this.plans.map((p, k) => (k === 0 && !rate ? 0 : p.potential))) * 4, 'synaptic');
     const v = this.plans.map((p) => buf(nc * p.padded * 4, `${p.layer.name}:membrane`));
     const spikes = this.plans.map((p) => buf(frames * p.spikeWords * 4, `${p.layer.name}:spikes`));
     const pooled = this.plans.map((p) => (p.pool ? buf(frames * p.outWords * 4, `${p.layer.name}:pooled`) : null));
