@@ -5,14 +5,18 @@
 // costs nothing for a silent pixel (an `if` would not help: a CPU adapter runs both sides of a
 // branch with lane masks, but it leaves a loop when no lane has work).
 // Neighbouring invocations share the position and differ in tile, so they walk the same events.
+// Variant SINGLE (one input channel, e.g. a grayscale input layer) reads one slot per tap
+// without a loop: on a CPU adapter a loop costs more than one event, even when it runs 0 times.
 // Weights: [tile][ky][kx][cin] x Row (16 channels), already flipped for Convolutional
 // (src/kernels/conv.ts), so this is a cross-correlation.
 // Needs lib/index.wgsl, lib/tile.wgsl, lib/activation.wgsl, lib/epilogue.wgsl, lib/pool.wgsl.
 
 override IN_H: u32;
 override IN_W: u32;
-/** input channels = event slots per pixel */
+/** input channels (weight rows per tap) */
 override IN_C: u32;
+/** event slots per pixel (shaders/pixel_events.wgsl) */
+override SLOTS: u32;
 override KH: u32;
 override KW: u32;
 override STRIDE: u32;
@@ -22,7 +26,7 @@ override OUT_H: u32;
 override OUT_W: u32;
 override TILES: u32;
 
-/** per pixel: IN_C slots of (channel << 8) | value, the first counts[pixel] in use */
+/** per pixel: SLOTS slots of (channel << 8) | value, the first counts[pixel] in use, zero-padded */
 @group(0) @binding(5) var<storage, read> events: array<u32>;
 @group(0) @binding(6) var<storage, read> counts: array<u32>;
 @group(0) @binding(7) var<storage, read> w: array<Row>;
@@ -37,18 +41,28 @@ fn conv_at(n: u32, cy: u32, cx: u32, tile: u32) -> Tile {
   let ky1 = u32(clamp(i32(IN_H) - y0, 0, i32(KH)));
   let kx0 = u32(max(-x0, 0));
   let kx1 = u32(clamp(i32(IN_W) - x0, 0, i32(KW)));
-  for (var ky = ky0; ky < ky1; ky++) {
-    let row = (n * IN_H + u32(y0 + i32(ky))) * IN_W;
-    for (var kx = kx0; kx < kx1; kx++) {
-      let pixel = row + u32(x0 + i32(kx));
-      let count = counts[pixel];
-      let base = pixel * IN_C;
-      let wb = ((tile * KH + ky) * KW + kx) * IN_C;
-      for (var e = 0u; e < count; e++) {
-        let ev = events[base + e];
-        acc = acc_mac(acc, to_val(i32(ev & 255u)), w[wb + (ev >> 8u)]);
-      }
+  // one loop over the taps inside the input (a CPU adapter pays for every loop it enters)
+  let taps = (ky1 - ky0) * (kx1 - kx0);
+  var ky = ky0;
+  var kx = kx0;
+  for (var t = 0u; t < taps; t++) {
+    let pixel = (n * IN_H + u32(y0 + i32(ky))) * IN_W + u32(x0 + i32(kx));
+    let count = counts[pixel];
+    let base = pixel * SLOTS;
+    let wb = ((tile * KH + ky) * KW + kx) * IN_C;
+#if SINGLE
+    // one input channel: slot 0 holds the event or a zero event; a loop costs more than that
+    let ev = select(0u, events[base], count != 0u);
+    acc = acc_mac(acc, to_val(i32(ev & 255u)), w[wb + (ev >> 8u)]);
+#else
+    for (var e = 0u; e < count; e++) {
+      let ev = events[base + e];
+      acc = acc_mac(acc, to_val(i32(ev & 255u)), w[wb + (ev >> 8u)]);
     }
+#endif
+    let wrap = kx + 1u == kx1;
+    kx = select(kx + 1u, kx0, wrap);
+    ky = select(ky, ky + 1u, wrap);
   }
   return acc_result(acc);
 }

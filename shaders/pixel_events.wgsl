@@ -1,13 +1,17 @@
 // Per-pixel event lists for the event-driven conv (shaders/conv.wgsl): the non-zero channels of
 // each pixel as (channel << 8) | value, and their count. One invocation per pixel.
 // Branch-free: every channel writes its slot candidate, only non-zero ones advance the count
-// (a CPU adapter would run a masked `if` body anyway).
+// (a CPU adapter would run a masked `if` body anyway). The list is padded with zero events
+// (channel 0, value 0: they add nothing) to a multiple of 4, so the conv can take events in
+// groups without a remainder loop.
 // Needs lib/index.wgsl.
 
 /** packed u8 words per pixel */
 override IN_WORDS: u32;
-/** channels per pixel (event slots) */
+/** channels per pixel */
 override IN_C: u32;
+/** event slots per pixel: IN_C rounded up to a multiple of 4 */
+override SLOTS: u32;
 override PIXELS: u32;
 
 struct Params {
@@ -23,7 +27,7 @@ struct Params {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let pixel = linear_index(gid, nwg, 64u);
   if (pixel >= params.n * PIXELS) { return; }
-  let base = pixel * IN_C;
+  let base = pixel * SLOTS;
   var count = 0u;
   for (var word = 0u; word < IN_WORDS; word++) {
     let v = unpack4xU8(x[pixel * IN_WORDS + word]);
@@ -35,6 +39,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         count += select(0u, 1u, v[b] != 0u);
       }
     }
+  }
+  for (var pad = count; pad < min(count + 3u, SLOTS); pad++) {
+    events[base + pad] = 0u;
   }
   counts[pixel] = count;
 }

@@ -28,10 +28,15 @@ fn pooled(n: u32, py: u32, px: u32, tile: u32) -> Tile {
   let wx1 = u32(clamp(i32(CONV_W) - x0, 0, i32(POOL_W)));
   let init = select(vec4<i32>(-2147483647 - 1), vec4<i32>(0), POOL_SUM);
   var pool = Tile(init, init, init, init);
-  for (var wy = wy0; wy < wy1; wy++) {
-    for (var wx = wx0; wx < wx1; wx++) {
-      pool = pool_add(pool, conv_at(n, u32(y0 + i32(wy)), u32(x0 + i32(wx)), tile));
-    }
+  // one loop over the window positions inside the potentials (see conv.wgsl on loops)
+  let positions = (wy1 - wy0) * (wx1 - wx0);
+  var wy = wy0;
+  var wx = wx0;
+  for (var i = 0u; i < positions; i++) {
+    pool = pool_add(pool, conv_at(n, u32(y0 + i32(wy)), u32(x0 + i32(wx)), tile));
+    let wrap = wx + 1u == wx1;
+    wx = select(wx + 1u, wx0, wrap);
+    wy = select(wy, wy + 1u, wrap);
   }
   return pool;
 }

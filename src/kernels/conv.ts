@@ -9,6 +9,7 @@ import tileLib from '../../shaders/lib/tile.wgsl?raw';
 import source from '../../shaders/conv.wgsl?raw';
 import { epilogueConstants, type EpilogueParams } from './epilogue.js';
 import { constantsKey, encodingFlags, packTileWeights, tilesFor, type WeightEncoding } from './pack.js';
+import { eventSlots } from './pixel-events.js';
 import { preprocess } from './preprocess.js';
 
 /** Pooling window over the potentials; none is a 1x1 max window (see shapes.ts for the geometry). */
@@ -73,6 +74,7 @@ function constants(p: ConvKernelParams): Record<string, number> {
     IN_H: p.inH,
     IN_W: p.inW,
     IN_C: p.inC,
+    SLOTS: eventSlots(p.inC),
     KH: p.kernel[0],
     KW: p.kernel[1],
     STRIDE: p.stride,
@@ -85,7 +87,7 @@ const joined = wgsl(indexLib, tileLib, activationLib, epilogueLib, poolLib, sour
 
 export const conv: Kernel<ConvKernelParams> = {
   name: 'conv2d',
-  source: (p) => preprocess(joined, encodingFlags(p.encoding)),
+  source: (p) => preprocess(joined, { ...encodingFlags(p.encoding), SINGLE: p.inC === 1 }),
   cacheKey: (p) => `${p.encoding}|${constantsKey(constants(p))}`,
   constants,
   workgroupSize: 64,

@@ -11,8 +11,13 @@ export interface PixelEventsKernelParams {
   channels: number;
 }
 
+/** Event slots per pixel: the channels rounded up to the conv's group of 4 events. */
+export function eventSlots(channels: number): number {
+  return Math.ceil(channels / 4) * 4;
+}
+
 function constants(p: PixelEventsKernelParams): Record<string, number> {
-  return { PIXELS: p.pixels, IN_C: p.channels, IN_WORDS: wordsFor(p.channels) };
+  return { PIXELS: p.pixels, IN_C: p.channels, SLOTS: eventSlots(p.channels), IN_WORDS: wordsFor(p.channels) };
 }
 
 export const pixelEvents: Kernel<PixelEventsKernelParams> = {
@@ -29,5 +34,5 @@ export function pixelEventsInvocations(p: PixelEventsKernelParams, n: number): n
 
 /** Bytes per sample of the event slots and of the counts. */
 export function pixelEventsBytes(p: PixelEventsKernelParams): { events: number; counts: number } {
-  return { events: p.pixels * p.channels * 4, counts: p.pixels * 4 };
+  return { events: p.pixels * eventSlots(p.channels) * 4, counts: p.pixels * 4 };
 }

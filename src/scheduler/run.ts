@@ -3,6 +3,7 @@
 // dispatch limits and a memory budget; every chunk runs all layers, then is read back.
 // Results are identical to referenceForward (src/reference/forward.ts) for any split.
 import type { GpuRunner } from '../gpu/runner.js';
+import { settle } from '../gpu/settle.js';
 import type { Kernel } from '../gpu/kernel.js';
 import { wordsFor } from '../kernels/pack.js';
 import { inferShapes, shapeSize } from '../model/shapes.js';
@@ -265,7 +266,7 @@ export class GpuModel {
       const staging = take(runner.acquire(total, 'readback', `${this.label}:readback`));
       for (const part of parts) encoder.copyBufferToBuffer(part.src, 0, staging, part.offset, part.bytes);
       device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ, 0, total);
+      await settle(staging.mapAsync(GPUMapMode.READ, 0, total));
       try {
         const mapped = staging.getMappedRange(0, total);
         read.forEach((k, i) => this.unpack(mapped, outParts[i]!.offset, this.plans[k]!, n, layers[k]!, start));
