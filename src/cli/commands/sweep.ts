@@ -63,7 +63,8 @@ async function readImages(spec: string, limit: number | undefined, what: string)
 export function register(program: Command): void {
   const cmd = program
     .command('sweep')
-    .description('accuracy and SynOps versus timesteps of the temporal (integrate-and-fire) mode, from one simulation')
+    .description('accuracy and SynOps versus timesteps of the temporal (integrate-and-fire) mode, from one simulation; '
+      + 'a float model trained on pixel / 255 needs --scale 255')
     .argument('<model>', 'a float tfjs model (model.json) or a spikemesh model (.json with its .bin)')
     .requiredOption('--data <dataset>', "labelled images: 'mnist', 'fashion-mnist[:test|:train]', a PNG directory or an IDX file")
     .option('--timesteps <T>', 'steps to simulate', '256')
