@@ -7,17 +7,15 @@
 fn akida_activate4(p: vec4<i32>, threshold: vec4<i32>, act_step16: vec4<u32>, area: u32, max_out: u32) -> vec4<u32> {
   let d = max(p - threshold * i32(area), vec4<i32>(0));
   let s = act_step16 * area;
-  let du = bitcast<vec4<u32>>(d);
-  // From d >= 2^28, 16*d no longer fits u32, and 16*d >= 2^32 > 17*s: saturated.
-  let big = du >= vec4<u32>(268435456u);
-  let t = du * 16u;
+  // 16*d: exact below d = 2^28; above, it wraps, but then the ratio below is clamped to
+  // max_out + 1 and every outcome of the two steps is >= max_out: saturated, as it should be.
+  let t = bitcast<vec4<u32>>(d) * 16u;
   let ratio = min(16.0 * vec4<f32>(d) / vec4<f32>(vec4<i32>(s)), vec4<f32>(f32(max_out) + 1.0));
   // trunc + 1 is ceil, or one above it for a whole ratio; fixed by the two steps below
   var q = bitcast<vec4<u32>>(vec4<i32>(ratio)) + 1u;
   q = select(q, q + 1u, q * s < t);
   q = select(q, q - 1u, (q - 1u) * s >= t);
-  let out = select(min(q, vec4<u32>(max_out)), vec4<u32>(max_out), big);
-  return select(out, vec4<u32>(0u), d == vec4<i32>(0));
+  return select(min(q, vec4<u32>(max_out)), vec4<u32>(0u), d == vec4<i32>(0));
 }
 
 fn akida_activate(p: i32, threshold: i32, act_step16: u32, area: u32, max_out: u32) -> u32 {

@@ -1,0 +1,114 @@
+// shaders/lib/activation.wgsl against src/reference/activation.ts on the edges of the rule:
+// step boundaries (T*A + k*s/16 and one either side), saturation, negative and huge thresholds,
+// steps 1..65535 with pooling areas, and differences large enough that 16*d leaves u32.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wgsl } from '../../src/gpu/index.js';
+import type { GpuRunner } from '../../src/gpu/index.js';
+import { activate } from '../../src/reference/index.js';
+import activationLib from '../../shaders/lib/activation.wgsl?raw';
+import { mulberry32 } from '../helpers/random-model.js';
+import { testRunner } from './compare.js';
+
+/** 4 lanes per invocation, each with its own p, threshold and step; area and max_out per group. */
+const kernel = {
+  name: 'test-activate4',
+  workgroupSize: 64,
+  cacheKey: () => '',
+  source: wgsl(
+    activationLib,
+    `@group(0) @binding(0) var<storage, read> cases: array<vec4<u32>>;
+     @group(0) @binding(1) var<storage, read_write> out: array<vec4<u32>>;
+     @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+       let i = gid.x;
+       if (i >= arrayLength(&out)) { return; }
+       let group = cases[i * 4u + 3u];
+       out[i] = akida_activate4(bitcast<vec4<i32>>(cases[i * 4u]), bitcast<vec4<i32>>(cases[i * 4u + 1u]), cases[i * 4u + 2u], group.x, group.y);
+     }`,
+  ),
+};
+
+interface Case {
+  p: number;
+  threshold: number;
+  step: number;
+}
+
+const I32 = 2 ** 31;
+
+/** Cases for one (area, maxOut) group, all inside validateModel's bounds. */
+function groupCases(seed: number, area: number, maxOut: number): Case[] {
+  const rng = mulberry32(seed);
+  const stepCap = Math.min(65535, Math.floor((2 ** 32 - 1) / (17 * area)));
+  const out: Case[] = [];
+  const add = (p: number, threshold: number, step: number) => {
+    if (Math.abs(p) < I32 && Math.abs(threshold * area) < I32 && Math.abs(p - threshold * area) < I32) out.push({ p, threshold, step });
+  };
+  const steps = [1, 2, 3, 15, 16, 17, 100, 4095, 65535, stepCap, 1 + Math.floor(rng() * stepCap)].filter((s) => s <= stepCap);
+  const tCap = Math.floor((I32 - 1) / area / 2);
+  const thresholds = [0, 1, -1, 7, -300, 524287, -524288, tCap, -tCap, Math.floor((rng() - 0.5) * 2 * tCap)];
+  for (const step of steps) {
+    for (const threshold of thresholds) {
+      const base = threshold * area;
+      const s = step * area;
+      // every level boundary T*A + k*s/16, one below and one above, through saturation
+      for (let k = 0; k <= maxOut + 2; k++) {
+        const b = base + Math.floor((k * s) / 16);
+        for (const d of [-1, 0, 1]) add(b + d, threshold, step);
+      }
+      // far above (16*d beyond u32) and far below
+      add(base + 2 ** 28, threshold, step);
+      add(base + 2 ** 30, threshold, step);
+      add(base - 2 ** 30, threshold, step);
+      add(Math.floor((rng() - 0.5) * 2 ** 31), threshold, step);
+    }
+  }
+  return out;
+}
+
+describe('akida_activate4 (shaders/lib/activation.wgsl)', () => {
+  let runner: GpuRunner;
+  beforeAll(async () => {
+    runner = await testRunner();
+  });
+  afterAll(() => runner.dispose());
+
+  it('equals the reference activation on boundaries, saturation and extreme values', async () => {
+    const groups: { area: number; maxOut: number; cases: Case[] }[] = [];
+    let seed = 1;
+    for (const area of [1, 2, 4, 9, 49, 196, 3000]) {
+      for (const maxOut of [1, 3, 15]) groups.push({ area, maxOut, cases: groupCases(seed++, area, maxOut) });
+    }
+    // pack 4 cases per invocation; a group's last invocation repeats its last case
+    const words: number[] = [];
+    const expected: number[] = [];
+    for (const g of groups) {
+      for (let i = 0; i < g.cases.length; i += 4) {
+        const four = [0, 1, 2, 3].map((j) => g.cases[Math.min(i + j, g.cases.length - 1)]!);
+        words.push(...four.map((c) => c.p >>> 0), ...four.map((c) => c.threshold >>> 0), ...four.map((c) => c.step), g.area, g.maxOut, 0, 0);
+        expected.push(...four.map((c) => activate(c.p, c.threshold, c.step, g.area, g.maxOut)));
+      }
+    }
+    const invocations = words.length / 16;
+    expect(invocations).toBeGreaterThan(1000);
+    const input = runner.upload(new Uint32Array(words), 'test:activate:cases');
+    const output = runner.acquire(invocations * 16, 'storage', 'test:activate:out');
+    await runner.checked('activate', async () => {
+      const enc = runner.device.createCommandEncoder();
+      runner.dispatch(enc, kernel, {}, [input, output], runner.grid(invocations, 64), 'test:activate');
+      runner.device.queue.submit([enc.finish()]);
+    });
+    const got = new Uint32Array(await runner.read(output, invocations * 16));
+    runner.release(input, output);
+    const firstBad = expected.findIndex((e, i) => e !== got[i]);
+    if (firstBad >= 0) {
+      const inv = Math.floor(firstBad / 4);
+      const lane = firstBad % 4;
+      const w = words.slice(inv * 16, inv * 16 + 16);
+      expect.fail(`case ${firstBad}: p ${w[lane]! | 0}, threshold ${w[4 + lane]! | 0}, step16 ${w[8 + lane]}, area ${w[12]}, max ${w[13]}: got ${got[firstBad]}, expected ${expected[firstBad]}`);
+    }
+    // the cases reach every level, including 0 and saturation
+    for (const maxOut of [1, 3, 15]) {
+      for (let level = 0; level <= maxOut; level++) expect(expected.some((e, i) => e === level && words[Math.floor(i / 4) * 16 + 13] === maxOut)).toBe(true);
+    }
+  });
+});

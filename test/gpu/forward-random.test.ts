@@ -1,0 +1,37 @@
+// Randomized bit-equality: random models (every layer kind, bit width, pooling, threshold mode,
+// odd sizes; fixed seeds) on random, all-zero and saturated batches of 1 to 4 samples.
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { GpuRunner } from '../../src/gpu/index.js';
+import { GpuModel } from '../../src/scheduler/run.js';
+import { modelInput, randomInput, randomModel } from '../helpers/random-model.js';
+import { expectReference, testRunner } from './compare.js';
+
+let runner: GpuRunner;
+beforeAll(async () => {
+  runner = await testRunner();
+});
+afterAll(() => runner.dispose());
+
+const MODELS = 80;
+
+describe('random models', () => {
+  it(`${MODELS} models x 3 batches equal the reference`, async () => {
+    for (let seed = 1; seed <= MODELS; seed++) {
+      const spec = randomModel(seed, { thresholds: seed % 5 === 0 ? 'typical' : 'mixed' });
+      const { shape, bits } = modelInput(spec);
+      const model = await GpuModel.create(runner, spec);
+      try {
+        const batches = [
+          randomInput(seed, shape, 1 + (seed % 4), bits, { zeros: (seed % 10) / 10 }),
+          randomInput(seed + 1, shape, 2, bits, { zeros: 1 }),
+          randomInput(seed + 2, shape, 1, bits, { zeros: 0, saturate: 1 }),
+        ];
+        for (const [i, input] of batches.entries()) {
+          expectReference(spec, input, await model.forward(input, { keepAll: true }), `seed ${seed} batch ${i}`);
+        }
+      } finally {
+        model.dispose();
+      }
+    }
+  });
+});
