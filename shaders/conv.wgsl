@@ -5,8 +5,9 @@
 // costs nothing for a silent pixel (an `if` would not help: a CPU adapter runs both sides of a
 // branch with lane masks, but it leaves a loop when no lane has work).
 // Neighbouring invocations share the position and differ in tile, so they walk the same events.
-// Variant SINGLE (one input channel, e.g. a grayscale input layer) reads one slot per tap
-// without a loop: on a CPU adapter a loop costs more than one event, even when it runs 0 times.
+// Variant SINGLE (one input channel, e.g. a grayscale input layer) reads the packed input
+// directly, one value per tap and no event lists: on a CPU adapter a loop costs more than one
+// MAC, even when it runs 0 times.
 // Weights: [tile][ky][kx][cin] x Row (16 channels), already flipped for Convolutional
 // (src/kernels/conv.ts), so this is a cross-correlation.
 // Needs lib/index.wgsl, lib/tile.wgsl, lib/activation.wgsl, lib/epilogue.wgsl, lib/pool.wgsl.
@@ -26,10 +27,16 @@ override OUT_H: u32;
 override OUT_W: u32;
 override TILES: u32;
 
+#if SINGLE
+/** the packed input itself: one u32 per pixel whose low byte is the only channel */
+@group(0) @binding(5) var<storage, read> x: array<u32>;
+@group(0) @binding(6) var<storage, read> w: array<Row>;
+#else
 /** per pixel: SLOTS slots of (channel << 8) | value, the first counts[pixel] in use, zero-padded */
 @group(0) @binding(5) var<storage, read> events: array<u32>;
 @group(0) @binding(6) var<storage, read> counts: array<u32>;
 @group(0) @binding(7) var<storage, read> w: array<Row>;
+#endif
 
 /** Potentials of tile `tile` at conv output (cy, cx) of sample n. */
 fn conv_at(n: u32, cy: u32, cx: u32, tile: u32) -> Tile {
@@ -47,14 +54,13 @@ fn conv_at(n: u32, cy: u32, cx: u32, tile: u32) -> Tile {
   var kx = kx0;
   for (var t = 0u; t < taps; t++) {
     let pixel = (n * IN_H + u32(y0 + i32(ky))) * IN_W + u32(x0 + i32(kx));
-    let count = counts[pixel];
-    let base = pixel * SLOTS;
     let wb = ((tile * KH + ky) * KW + kx) * IN_C;
 #if SINGLE
-    // one input channel: slot 0 holds the event or a zero event; a loop costs more than that
-    let ev = select(0u, events[base], count != 0u);
-    acc = acc_mac(acc, to_val(i32(ev & 255u)), w[wb + (ev >> 8u)]);
+    // one input channel: a zero value adds nothing, and a loop would cost more than one MAC
+    acc = acc_mac(acc, to_val(i32(x[pixel])), w[wb]);
 #else
+    let count = counts[pixel];
+    let base = pixel * SLOTS;
     for (var e = 0u; e < count; e++) {
       let ev = events[base + e];
       acc = acc_mac(acc, to_val(i32(ev & 255u)), w[wb + (ev >> 8u)]);

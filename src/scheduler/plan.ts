@@ -191,8 +191,8 @@ class ConvPlan implements LayerPlan {
   readonly outShape: Shape3;
   readonly bytesPerSample: number[];
   readonly invocationsPerSample: number;
-  readonly dispatches = 2;
-  private readonly ev: PixelEventsKernelParams;
+  readonly dispatches: number;
+  private readonly ev: PixelEventsKernelParams | undefined;
   private readonly params: ConvKernelParams;
   private readonly label: string;
   private readonly uploads: TileUploads;
@@ -207,7 +207,8 @@ class ConvPlan implements LayerPlan {
   ) {
     const cin = inShape[2];
     const encoding = chooseEncoding(conv.weightBits, conv.kernel[0] * conv.kernel[1] * cin, maxInput);
-    this.ev = { pixels: inShape[0] * inShape[1], channels: cin };
+    // one input channel: the conv reads the packed input directly (conv.ts, SINGLE)
+    this.ev = cin === 1 ? undefined : { pixels: inShape[0] * inShape[1], channels: cin };
     this.params = {
       ...pooledOutput(conv, inShape, index),
       inH: inShape[0],
@@ -220,9 +221,16 @@ class ConvPlan implements LayerPlan {
     this.label = `${layer.kind === 'FullyConnected' ? 'dense' : 'conv2d'}:L${index}`;
     this.packed = conv.activation !== null;
     this.outShape = [this.params.outH, this.params.outW, conv.filters];
-    const e = pixelEventsBytes(this.ev);
-    this.bytesPerSample = [outputBytes(this.outShape, this.packed), e.events, e.counts];
-    this.invocationsPerSample = Math.max(pooledInvocations(this.params, 1), pixelEventsInvocations(this.ev, 1));
+    const out = outputBytes(this.outShape, this.packed);
+    if (this.ev) {
+      const e = pixelEventsBytes(this.ev);
+      this.bytesPerSample = [out, e.events, e.counts];
+      this.invocationsPerSample = Math.max(pooledInvocations(this.params, 1), pixelEventsInvocations(this.ev, 1));
+    } else {
+      this.bytesPerSample = [out];
+      this.invocationsPerSample = pooledInvocations(this.params, 1);
+    }
+    this.dispatches = this.ev ? 2 : 1;
     const w = packConvWeights(conv.weights, conv.kernel, cin, conv.filters, conv.flipped, encoding);
     this.uploads = TileUploads.create(runner, this.label, w, conv.activation, conv.filters);
   }
@@ -248,17 +256,21 @@ class ConvPlan implements LayerPlan {
   }
 
   prepare(runner: GpuRunner): void {
-    runner.pipeline(pixelEvents, this.ev);
+    if (this.ev) runner.pipeline(pixelEvents, this.ev);
     runner.pipeline(conv, this.params);
   }
 
   encode(ctx: ChunkContext, input: GPUBuffer): GPUBuffer {
-    const ev = ctx.buffer(ctx.n * this.bytesPerSample[1]!, `${this.label}:events`);
-    const counts = ctx.buffer(ctx.n * this.bytesPerSample[2]!, `${this.label}:event-counts`);
-    ctx.dispatch(pixelEvents, this.ev, [ctx.params, input, ev, counts], pixelEventsInvocations(this.ev, ctx.n), `${this.label}:events`);
+    let sources = [input];
+    if (this.ev) {
+      const ev = ctx.buffer(ctx.n * this.bytesPerSample[1]!, `${this.label}:events`);
+      const counts = ctx.buffer(ctx.n * this.bytesPerSample[2]!, `${this.label}:event-counts`);
+      ctx.dispatch(pixelEvents, this.ev, [ctx.params, input, ev, counts], pixelEventsInvocations(this.ev, ctx.n), `${this.label}:events`);
+      sources = [ev, counts];
+    }
     const out = ctx.buffer(ctx.n * this.bytesPerSample[0]!, `${this.label}:output`);
     const u = this.uploads;
-    ctx.dispatch(conv, this.params, [ctx.params, u.thresholds, u.steps, out, ctx.spikes, ev, counts, u.weights],
+    ctx.dispatch(conv, this.params, [ctx.params, u.thresholds, u.steps, out, ctx.spikes, ...sources, u.weights],
       pooledInvocations(this.params, ctx.n), this.label);
     return out;
   }

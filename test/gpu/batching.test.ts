@@ -57,10 +57,10 @@ describe('batch splitting', () => {
     tight.dispose();
   });
 
-  /** 64x64 inputs into a dense layer: 96 KB of buffers and 4096 event invocations per sample, little arithmetic */
+  /** 64x64x2 inputs into a dense layer: 96 KB of buffers and 4096 event invocations per sample, little arithmetic */
   function wideModel(seed: number): ModelSpec {
     return randomModel(seed, {
-      inputShape: [64, 64, 1],
+      inputShape: [64, 64, 2],
       thresholds: 'typical',
       layers: [{ kind: 'InputData' }, { kind: 'FullyConnected', units: 2, weightBits: 4, activation: false }],
     });
@@ -72,7 +72,7 @@ describe('batch splitting', () => {
     const perChunk = model.chunkSize(1e6, { keepAll: true });
     expect(perChunk).toBeLessThan(4000);
     const n = perChunk + 100;
-    const input = randomInput(6, [64, 64, 1], n, 8, { zeros: 0.7 });
+    const input = randomInput(6, [64, 64, 2], n, 8, { zeros: 0.7 });
     const got = await model.forward(input, { keepAll: true });
     expect(got.chunks).toBe(2);
     expectReference(spec, input, got, `${n} samples`);
@@ -85,7 +85,7 @@ describe('batch splitting', () => {
     // one event invocation per pixel: this batch needs more than 65535 workgroups of 64
     const n = Math.ceil((runner.limits.maxComputeWorkgroupsPerDimension * 64) / 4096) + 10;
     expect(runner.grid(n * 4096, 64)[1]).toBeGreaterThan(1);
-    const input = randomInput(8, [64, 64, 1], n, 8, { zeros: 0.7 });
+    const input = randomInput(8, [64, 64, 2], n, 8, { zeros: 0.7 });
     const got = await model.forward(input, { keepAll: true });
     expect(got.chunks).toBe(1);
     expectReference(spec, input, got, `${n} samples`);
@@ -174,7 +174,7 @@ describe('forward contract', () => {
       expect(got.profile).toBeUndefined();
     } else {
       expect(got.profile!.map((p) => p.label)).toEqual([
-        'conv2d:L0:events', 'conv2d:L0', 'separable:L1:depthwise', 'separable:L1:pointwise', 'dense:L2:events', 'dense:L2',
+        'conv2d:L0', 'separable:L1:depthwise', 'separable:L1:pointwise', 'dense:L2:events', 'dense:L2',
       ]);
       for (const p of got.profile!) expect(p.ns).toBeGreaterThanOrEqual(0);
     }
