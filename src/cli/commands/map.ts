@@ -8,12 +8,12 @@ import {
   formatCost,
   formatMappedSummary,
   getDevice,
+  loadModel,
   mapModel,
   mappedSummary,
   type DeviceSpec,
   type MapMode,
 } from '../../index.js';
-import { loadModel } from '../../model/files.js';
 import { UsageError } from '../main.js';
 
 interface MapOpts {
