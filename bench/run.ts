@@ -14,7 +14,7 @@ for (const separable of [false, true]) {
   console.log(`\nengine: MNIST 4-layer network (${separable ? 'third layer separable' : 'third layer conv 3x3x64'}), 4-bit, batch ${r.batch}`);
   console.log(`  output density per layer: ${r.density.map((d) => d.toFixed(3)).join(', ')}`);
   console.log(`  webgpu:    ${r.webgpu.samplesPerSecond.toFixed(0).padStart(8)} samples/s  (best of ${r.webgpu.runs} after 1 warm-up, ${r.webgpu.chunks} chunk(s))`);
-  console.log(`  reference: ${r.reference.samplesPerSecond.toFixed(0).padStart(8)} samples/s  (${r.reference.samples} samples after a 5-sample warm-up)`);
+  console.log(`  reference: ${r.reference.samplesPerSecond.toFixed(0).padStart(8)} samples/s  (best of ${r.webgpu.runs} on ${r.reference.samples} samples after a 5-sample warm-up)`);
   console.log(`  ratio:     ${r.ratio.toFixed(1)}x  (outputs identical: ${r.identical})`);
   if (r.profile) {
     const total = r.profile.reduce((s, k) => s + k.ns, 0);
