@@ -178,7 +178,13 @@ export class GpuModel {
     const { words, nonZero } = this.packInput(input);
     const keepAll = opts.keepAll ?? false;
     const n = input.n;
-    const layers: IntBatch[] = this.plans.map((p) => ({ data: new Int32Array(n * shapeSize(p.outShape)), n, shape: p.outShape }));
+    // outputs read back: every layer's with keepAll, else only the last
+    const last = this.plans.length - 1;
+    const layers: IntBatch[] = this.plans.map((p, k) => ({
+      data: new Int32Array(keepAll || k === last ? n * shapeSize(p.outShape) : 0),
+      n,
+      shape: p.outShape,
+    }));
     const spikes = this.plans.map(() => 0);
     const timings = new Map<string, number>();
     const profile = (opts.profile ?? false) && this.runner.device.features.has('timestamp-query');
