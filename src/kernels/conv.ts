@@ -1,5 +1,6 @@
 // Event-driven spike convolution with fused pooling and activation (shaders/conv.wgsl):
-// InputConvolutional and Convolutional.
+// InputConvolutional, Convolutional and FullyConnected (src/scheduler/plan.ts maps a dense layer
+// to a conv over its whole input).
 import { wgsl, type Kernel } from '../gpu/kernel.js';
 import activationLib from '../../shaders/lib/activation.wgsl?raw';
 import epilogueLib from '../../shaders/lib/epilogue.wgsl?raw';
