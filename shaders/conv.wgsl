@@ -1,8 +1,8 @@
 // Batched event-driven spike convolution with pooling, activation and spike count fused:
 // InputConvolutional, Convolutional, and FullyConnected (a valid conv whose kernel is the whole
-// input: the weights [inputs][units] are already [h][w][c][units]). One invocation: one sample,
-// one pooled output position,
-// one tile of 16 output channels. Each input pixel arrives as its list of non-zero channels
+// input: the weights [inputs][units] are already [h][w][c][units]).
+// One invocation: one sample, one pooled output position, one tile of 16 output channels.
+// Each input pixel arrives as its list of non-zero channels
 // (shaders/pixel_events.wgsl), so the work follows the spikes: a loop over a pixel's events
 // costs nothing for a silent pixel (an `if` would not help: a CPU adapter runs both sides of a
 // branch with lane masks, but it leaves a loop when no lane has work).
