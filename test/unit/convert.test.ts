@@ -119,7 +119,7 @@ describe('convert', () => {
 
   it('a flat input becomes InputData + FullyConnected; dense with an activation feeds dense', async () => {
     const { spec, agreement } = await roundTrip([
-      L.flatten({ name: 'f' }),
+      L.reshape({ name: 'flat', targetShape: [36] }),
       new QuantizedDense({ name: 'd1', units: 20, bits: 2 }),
       L.batchNormalization({ name: 'bn1' }),
       new QuantizedReLU({ name: 'r1', bits: 4 }),
