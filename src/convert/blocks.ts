@@ -15,7 +15,8 @@ export interface Block {
   neural: tf.layers.Layer;
   /** the 1x1 Conv2D of a DepthwiseConv2D + pointwise pair */
   pointwise?: tf.layers.Layer;
-  pool?: { layer: tf.layers.Layer; beforeActivation: boolean };
+  /** beforeBatchNorm: the pooling sees the raw potentials (CNN2SNN's block order) */
+  pool?: { layer: tf.layers.Layer; beforeActivation: boolean; beforeBatchNorm: boolean };
   bn?: tf.layers.Layer;
   /** a ReLU-like layer or QuantizedReLU; `internal` when it is the neural layer's own activation */
   activation?: { layer: tf.layers.Layer; internal: boolean };
@@ -162,7 +163,7 @@ export function parseBlocks(layers: tf.layers.Layer[]): BlockParse {
             'the integer model averages potentials, not activations',
             `move '${layer.name}' before the BatchNormalization/activation of '${current.name}'`);
         }
-        current.pool = { layer, beforeActivation };
+        current.pool = { layer, beforeActivation, beforeBatchNorm: !current.bn };
       }
       continue;
     }

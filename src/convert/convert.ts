@@ -326,8 +326,9 @@ class SpecBuilder {
       predictScale = { threshold: folded.threshold, actStep16: folded.actStep16 };
       unit = folded.unit;
     }
-    // max pooling before the activation commutes with it only where the channel is increasing
-    if (pooling.type === 'max' && block.pool!.beforeActivation && block.bn) {
+    // max pooling of raw potentials commutes with BatchNorm only where gamma is positive (after
+    // BatchNorm, the max of z and the increasing activation always commute)
+    if (pooling.type === 'max' && block.pool!.beforeBatchNorm && block.bn) {
       const flipped = Array.from(sign).flatMap((v, o) => (v < 0 ? [o] : []));
       if (flipped.length) {
         this.issue(block.pool!.layer.name, `MaxPooling2D before BatchNormalization '${block.bn.name}' whose gamma is negative in ` +

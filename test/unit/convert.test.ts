@@ -83,6 +83,31 @@ describe('convert', () => {
     expectAgreement(agreement);
   });
 
+  it('max pooling between BatchNorm (negative gammas) and the activation converts; before BatchNorm it is refused', async () => {
+    const { agreement } = await roundTrip([
+      new QuantizedConv2D({ name: 'c1', filters: 6, kernelSize: 3, padding: 'same', bits: 4 }),
+      L.batchNormalization({ name: 'bn1' }),
+      L.maxPooling2d({ name: 'p1', poolSize: 2 }),
+      new QuantizedReLU({ name: 'r1', bits: 4 }),
+      L.flatten({ name: 'f' }),
+      new QuantizedDense({ name: 'd', units: 4, bits: 8 }),
+    ], [8, 8, 1], 606, { scale: 255, shift: 0 }, true);
+    expectAgreement(agreement);
+    const err = await roundTrip([
+      new QuantizedConv2D({ name: 'c1', filters: 6, kernelSize: 3, padding: 'same', bits: 4 }),
+      L.maxPooling2d({ name: 'p1', poolSize: 2 }),
+      L.batchNormalization({ name: 'bn1' }),
+      new QuantizedReLU({ name: 'r1', bits: 4 }),
+      L.flatten({ name: 'f' }),
+      new QuantizedDense({ name: 'd', units: 4, bits: 8 }),
+    ], [8, 8, 1], 606, { scale: 255, shift: 0 }, true).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConversionError);
+    expect((err as ConversionError).issues).toEqual([expect.objectContaining({
+      layer: 'p1',
+      message: expect.stringMatching(/^MaxPooling2D before BatchNormalization 'bn1' whose gamma is negative in channels \d/),
+    })]);
+  });
+
   it('depthwise + 1x1 pointwise pair with biases, stride-2 3x3 conv, global average pooling, RGB input', async () => {
     const { spec, agreement } = await roundTrip([
       new QuantizedConv2D({ name: 'c1', filters: 8, kernelSize: 3, strides: 2, padding: 'same', bits: 4 }),
