@@ -121,7 +121,11 @@ export class Model {
    * its integer activations are returned as floats.
    */
   async predict(inputs: ModelInput): Promise<{ data: Float32Array; n: number; shape: Shape3 }> {
-    const out = await this.forward(inputs);
+    return this.rescaleOutput(await this.forward(inputs));
+  }
+
+  /** predict() from outputs forward() already returned (no second inference). */
+  rescaleOutput(out: IntBatch): { data: Float32Array; n: number; shape: Shape3 } {
     const last = this.spec.layers[this.spec.layers.length - 1]!;
     const data = new Float32Array(out.data.length);
     const act = 'activation' in last ? last.activation : null;
@@ -143,18 +147,23 @@ export class Model {
 
   /** Accuracy of the argmax of predict() against integer labels. */
   async evaluate(inputs: ModelInput, labels: ArrayLike<number>): Promise<Evaluation> {
-    const pred = await this.predict(inputs);
-    if (labels.length !== pred.n) {
-      throw new RangeError(`evaluate: ${labels.length} labels for ${pred.n} samples`);
+    const out = await this.forward(inputs);
+    if (labels.length !== out.n) {
+      throw new RangeError(`evaluate: ${labels.length} labels for ${out.n} samples`);
     }
+    const predictions = this.classesOf(out);
+    let correct = 0;
+    for (let s = 0; s < out.n; s++) if (predictions[s] === labels[s]) correct++;
+    return { accuracy: out.n ? correct / out.n : 0, correct, n: out.n, predictions };
+  }
+
+  /** The predicted class per sample (argmax of predict) from outputs forward() returned. */
+  classesOf(out: IntBatch): Int32Array {
+    const pred = this.rescaleOutput(out);
     const classes = shapeSize(pred.shape);
     const predictions = new Int32Array(pred.n);
-    let correct = 0;
-    for (let s = 0; s < pred.n; s++) {
-      predictions[s] = argmax(pred.data, s * classes, classes);
-      if (predictions[s] === labels[s]) correct++;
-    }
-    return { accuracy: pred.n ? correct / pred.n : 0, correct, n: pred.n, predictions };
+    for (let s = 0; s < pred.n; s++) predictions[s] = argmax(pred.data, s * classes, classes);
+    return predictions;
   }
 
   /** Per-layer spike counts and sparsity accumulated over every inference since the last reset. */

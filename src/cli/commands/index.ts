@@ -7,5 +7,6 @@ import { register as check } from './check.js';
 import { register as summary } from './summary.js';
 import { register as quantize } from './quantize.js';
 import { register as sweep } from './sweep.js';
+import { register as evaluate } from './eval.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [devices, map, convert, check, summary, quantize, sweep];
+export const COMMANDS: Array<(program: Command) => void> = [devices, map, convert, check, summary, quantize, sweep, evaluate];
