@@ -18,6 +18,15 @@ export {
 } from './gpu/index.js';
 export { GpuModel, type GpuModelOptions, type GpuForwardOptions, type GpuForwardResult, type KernelTiming } from './scheduler/run.js';
 export * from './data/index.js';
+export {
+  evaluateDataset,
+  type Classifier,
+  type ComparedAccuracy,
+  type DatasetEvaluation,
+  type DatasetEvaluationOptions,
+  type EvaluatedBatch,
+} from './scheduler/evaluate.js';
+export { ConfusionMatrix } from './scheduler/confusion.js';
 export * from './scheduler/mesh-api.js';
 export * from './convert/index.js';
 export * from './temporal/index.js';

@@ -7,3 +7,4 @@ export { mnistDataset } from './mnist.js';
 export { fashionMnistDataset, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type FashionMnistOptions } from './fashion-mnist.js';
 export { pngDirectoryDataset, type PngDirectoryOptions } from './png-dir.js';
 export { openDataset, idxLabelsPath, DATASET_HELP } from './open.js';
+export { openJsonlWriter, type JsonlWriter } from './jsonl.js';
