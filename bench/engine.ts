@@ -132,12 +132,22 @@ export interface EngineBenchResult {
   profile?: KernelTiming[];
 }
 
-/** Times the GPU engine and the reference on the same model and digits. */
+/** Times the GPU engine and the reference on the bench network and real digits. */
 export async function benchEngine(runner: GpuRunner, opts: EngineBenchOptions = {}): Promise<EngineBenchResult> {
   const batch = opts.batch ?? 1000;
   const input = await mnistBatch(batch);
   const calib = { ...input, n: Math.min(64, batch), data: input.data.subarray(0, Math.min(64, batch) * 784) };
   const spec = mnistBenchModel(calib, { separable: opts.separable, fire: opts.fire });
+  return timeEngines(runner, spec, input, opts);
+}
+
+/**
+ * Times any model on the GPU engine (one untimed warm-up, best of `runs`, one profiled pass)
+ * and on the reference (per sample, on the first `referenceSamples`), in this process.
+ */
+export async function timeEngines(runner: GpuRunner, spec: ModelSpec, input: IntBatch, opts: Omit<EngineBenchOptions, 'batch' | 'separable' | 'fire'> = {}): Promise<EngineBenchResult> {
+  const batch = input.n;
+  const size = shapeSize(input.shape);
   const model = await GpuModel.create(runner, spec);
   try {
     // Warm-up: compiles the pipelines and fills the buffer pool.
@@ -152,8 +162,8 @@ export async function benchEngine(runner: GpuRunner, opts: EngineBenchOptions = 
     const profiled = await model.forward(input, { profile: true });
 
     const refN = Math.min(batch, opts.referenceSamples ?? 200);
-    const refInput = { ...input, n: refN, data: input.data.subarray(0, refN * 784) };
-    referenceForward(spec, { ...input, n: 5, data: input.data.subarray(0, 5 * 784) });
+    const refInput = { ...input, n: refN, data: input.data.subarray(0, refN * size) };
+    referenceForward(spec, { ...input, n: Math.min(5, batch), data: input.data.subarray(0, Math.min(5, batch) * size) });
     let refSeconds = Infinity;
     let ref = referenceForward(spec, { ...input, n: 0, data: new Int32Array(0) });
     for (let r = 0; r < runs; r++) {

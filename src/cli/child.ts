@@ -17,15 +17,24 @@ export function reportToParent(code: number): void {
   }
 }
 
+/** Another script to run in the child instead of this CLI (`spikemesh bench` runs bench/run.ts). */
+export interface ChildScript {
+  script: string;
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
 /**
- * In the parent: re-runs this CLI with the same arguments in a child (stdio inherited) and
- * resolves to the exit code the child reported, whatever happens to the child afterwards.
+ * In the parent: re-runs this CLI with the same arguments in a child (stdio inherited), or
+ * runs `other`, and resolves to the exit code the child reported, whatever happens to the
+ * child afterwards.
  */
-export function runInChild(argv: string[]): Promise<number> {
+export function runInChild(argv: string[], other?: ChildScript): Promise<number> {
   return new Promise((resolve) => {
     let reported: number | undefined;
-    const child = fork(process.argv[1]!, argv, {
-      env: { ...process.env, [CHILD_FLAG]: '1' },
+    const child = fork(other?.script ?? process.argv[1]!, argv, {
+      cwd: other?.cwd,
+      env: { ...process.env, ...other?.env, [CHILD_FLAG]: '1' },
       stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
       execArgv: process.execArgv,
     });

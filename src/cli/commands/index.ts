@@ -8,5 +8,6 @@ import { register as summary } from './summary.js';
 import { register as quantize } from './quantize.js';
 import { register as sweep } from './sweep.js';
 import { register as evaluate } from './eval.js';
+import { register as bench } from './bench.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [devices, map, convert, check, summary, quantize, sweep, evaluate];
+export const COMMANDS: Array<(program: Command) => void> = [devices, map, convert, check, summary, quantize, sweep, evaluate, bench];
