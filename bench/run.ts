@@ -51,7 +51,7 @@ if (process.env.BENCH_ENGINE !== '0') {
 }
 
 const peak = await measureIntPeak(runner);
-console.log(`\ninteger peak (acc = acc * m + c on independent accumulators, timestamp queries, best of 3 per variant): ${(peak.macsPerSecond / 1e9).toFixed(2)} G multiply-adds/s (${peak.best.accumulators} x ${peak.best.type})`);
+console.log(`\ninteger peak (acc = acc * m + c on independent accumulators, timestamp queries, best of 5 per variant): ${(peak.macsPerSecond / 1e9).toFixed(2)} G multiply-adds/s (${peak.best.accumulators} x ${peak.best.type})`);
 console.log(`  ${peak.variants.map((v) => `${v.accumulators} x ${v.type}: ${(v.macsPerSecond / 1e9).toFixed(2)}`).join('; ')}`);
 
 const c = await compareEngines(acquired, runner, peak, {
