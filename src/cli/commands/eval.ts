@@ -4,7 +4,9 @@
 // --wq/--aq/--iq first); then the float, quantized and spiking accuracies are printed side by
 // side. --output writes one JSON line per sample (atomically).
 import type { Command } from 'commander';
+import type * as tf from '@tensorflow/tfjs';
 import type { ImageBatch, ImageDataset } from '../../data/batch.js';
+import type { AcquiredDevice } from '../../gpu/device.js';
 import type { Classifier, DatasetEvaluation } from '../../scheduler/evaluate.js';
 import type { Model } from '../../model/model.js';
 import { UsageError, needsGpu } from '../main.js';
@@ -47,7 +49,7 @@ interface Loaded {
 }
 
 /** A spikemesh model, or a tfjs model converted on the fly with its tfjs classifiers. */
-async function loadModel(path: string, f: EvalFlags, options: { backend: 'webgpu' | 'reference'; device?: import('../../gpu/index.js').AcquiredDevice }): Promise<Loaded> {
+async function loadForEval(path: string, f: EvalFlags, options: { backend: 'webgpu' | 'reference'; device?: AcquiredDevice }): Promise<Loaded> {
   const fs = await import('node:fs/promises');
   const head = await fs.readFile(path, 'utf8').then((t) => t.slice(0, 4096)).catch((e: Error) => {
     throw new Error(`cannot read ${path}: ${e.message}`);
@@ -61,8 +63,8 @@ async function loadModel(path: string, f: EvalFlags, options: { backend: 'webgpu
   }
   const inputScaling = scalingFrom(f);
   await quietTfjs();
-  const tf = await import('@tensorflow/tfjs');
-  await tf.setBackend('cpu');
+  const tfjs = await import('@tensorflow/tfjs');
+  await tfjs.setBackend('cpu');
   const cv = await import('../../convert/index.js');
   const source = await cv.loadTfjsModel(path);
   const isQuantized = source.layers.some((l) => cv.isQuantizedLayer(l));
@@ -72,7 +74,7 @@ async function loadModel(path: string, f: EvalFlags, options: { backend: 'webgpu
   const quantized = quantization ? cv.quantize(source, quantization) : source;
   const result = await cv.analyze(quantized, { inputScaling });
   if (!result.spec) throw new cv.ConversionError(result.issues);
-  const classifier = (m: import('@tensorflow/tfjs').LayersModel): Classifier => (b: ImageBatch) => {
+  const classifier = (m: tf.LayersModel): Classifier => (b: ImageBatch) => {
     const x = cv.imagesToTensor(b.images, b.n, b.shape, inputScaling);
     try {
       return cv.predictClasses(m, x);
@@ -154,7 +156,7 @@ export function register(program: Command): void {
     const dataset = await openData(f);
     let device;
     if (backend === 'webgpu') device = await (await import('../../gpu/index.js')).defaultDevice();
-    const loaded = await loadModel(path, f, { backend, device });
+    const loaded = await loadForEval(path, f, { backend, device });
     const { model } = loaded;
     const { evaluateDataset } = await import('../../scheduler/evaluate.js');
     const total = Math.min(limit ?? dataset.count, dataset.count);
