@@ -25,6 +25,7 @@ import {
   type PooledOutput,
   type PoolParams,
 } from '../kernels/index.js';
+import { convSpecialized, specializeConv, specializedInvocations, type SpecializedConvParams, type Specialization } from '../kernels/conv-specialized.js';
 import { convOutputShape, inferShapes, poolArea, poolOutputShape, windowGeometry } from '../model/shapes.js';
 import type {
   Activation,
@@ -194,6 +195,8 @@ class ConvPlan implements LayerPlan {
   readonly dispatches: number;
   private readonly ev: PixelEventsKernelParams | undefined;
   private readonly params: ConvKernelParams;
+  /** per tile, when the layer runs specialised kernels (weights compiled in, no event lists) */
+  private readonly special: SpecializedConvParams[] | undefined;
   private readonly label: string;
   private readonly uploads: TileUploads;
 
@@ -204,11 +207,10 @@ class ConvPlan implements LayerPlan {
     readonly index: number,
     readonly inShape: Shape3,
     maxInput: number,
+    specialize: Specialization,
   ) {
     const cin = inShape[2];
     const encoding = chooseEncoding(conv.weightBits, conv.kernel[0] * conv.kernel[1] * cin, maxInput);
-    // one input channel: the conv reads the packed input directly (conv.ts, SINGLE)
-    this.ev = cin === 1 ? undefined : { pixels: inShape[0] * inShape[1], channels: cin };
     this.params = {
       ...pooledOutput(conv, inShape, index),
       inH: inShape[0],
@@ -218,6 +220,9 @@ class ConvPlan implements LayerPlan {
       stride: conv.stride,
       encoding,
     };
+    this.special = specializeConv(this.params, conv.weights, conv.weightBits, conv.flipped, maxInput, specialize);
+    // one input channel, or specialised kernels: the conv reads the packed input directly
+    this.ev = cin === 1 || this.special ? undefined : { pixels: inShape[0] * inShape[1], channels: cin };
     this.label = `${layer.kind === 'FullyConnected' ? 'dense' : 'conv2d'}:L${index}`;
     this.packed = conv.activation !== null;
     this.outShape = [this.params.outH, this.params.outW, conv.filters];
@@ -226,21 +231,25 @@ class ConvPlan implements LayerPlan {
       const e = pixelEventsBytes(this.ev);
       this.bytesPerSample = [out, e.events, e.counts];
       this.invocationsPerSample = Math.max(pooledInvocations(this.params, 1), pixelEventsInvocations(this.ev, 1));
+    } else if (this.special) {
+      this.bytesPerSample = [out];
+      this.invocationsPerSample = specializedInvocations(this.params, 1);
     } else {
       this.bytesPerSample = [out];
       this.invocationsPerSample = pooledInvocations(this.params, 1);
     }
-    this.dispatches = this.ev ? 2 : 1;
-    const w = packConvWeights(conv.weights, conv.kernel, cin, conv.filters, conv.flipped, encoding);
+    this.dispatches = this.special ? this.special.length : this.ev ? 2 : 1;
+    // specialised kernels bind no weights (an empty buffer keeps TileUploads' shape)
+    const w = this.special ? new Uint32Array(1) : packConvWeights(conv.weights, conv.kernel, cin, conv.filters, conv.flipped, encoding);
     this.uploads = TileUploads.create(runner, this.label, w, conv.activation, conv.filters);
   }
 
-  static forConv(runner: GpuRunner, layer: InputConvolutionalLayer | ConvolutionalLayer, index: number, inShape: Shape3, maxInput: number) {
-    return new ConvPlan(runner, layer, { ...layer, flipped: layer.kind === 'Convolutional' }, index, inShape, maxInput);
+  static forConv(runner: GpuRunner, layer: InputConvolutionalLayer | ConvolutionalLayer, index: number, inShape: Shape3, maxInput: number, specialize: Specialization) {
+    return new ConvPlan(runner, layer, { ...layer, flipped: layer.kind === 'Convolutional' }, index, inShape, maxInput, specialize);
   }
 
   /** Dense over the NHWC flatten = a valid conv whose kernel is the whole input (weights [h][w][c][units]). */
-  static forDense(runner: GpuRunner, layer: FullyConnectedLayer, index: number, inShape: Shape3, maxInput: number) {
+  static forDense(runner: GpuRunner, layer: FullyConnectedLayer, index: number, inShape: Shape3, maxInput: number, specialize: Specialization) {
     const conv: EventConv = {
       kernel: [inShape[0], inShape[1]],
       stride: 1,
@@ -252,15 +261,33 @@ class ConvPlan implements LayerPlan {
       pooling: { type: 'none' },
       activation: layer.activation,
     };
-    return new ConvPlan(runner, layer, conv, index, inShape, maxInput);
+    return new ConvPlan(runner, layer, conv, index, inShape, maxInput, specialize);
   }
 
   prepare(runner: GpuRunner): void {
+    if (this.special) {
+      for (const t of this.special) runner.pipeline(convSpecialized, t);
+      return;
+    }
     if (this.ev) runner.pipeline(pixelEvents, this.ev);
     runner.pipeline(conv, this.params);
   }
 
+  /** Whether the layer runs specialised kernels (src/kernels/conv-specialized.ts). */
+  get specialized(): boolean {
+    return this.special !== undefined;
+  }
+
   encode(ctx: ChunkContext, input: GPUBuffer): GPUBuffer {
+    if (this.special) {
+      const out = ctx.buffer(ctx.n * this.bytesPerSample[0]!, `${this.label}:output`);
+      const u = this.uploads;
+      for (const t of this.special) {
+        ctx.dispatch(convSpecialized, t, [ctx.params, u.thresholds, u.steps, out, ctx.spikes, input],
+          specializedInvocations(t, ctx.n), `${this.label}:t${t.tile}`);
+      }
+      return out;
+    }
     let sources = [input];
     if (this.ev) {
       const ev = ctx.buffer(ctx.n * this.bytesPerSample[1]!, `${this.label}:events`);
@@ -350,8 +377,11 @@ class SeparablePlan implements LayerPlan {
   }
 }
 
-/** Plans every layer of a (validated) model and uploads its weights. */
-export function planModel(runner: GpuRunner, spec: ModelSpec): LayerPlan[] {
+/**
+ * Plans every layer of a (validated) model and uploads its weights. `specialize` chooses
+ * between generic and weight-specialised conv kernels (src/kernels/conv-specialized.ts).
+ */
+export function planModel(runner: GpuRunner, spec: ModelSpec, specialize: Specialization = 'auto'): LayerPlan[] {
   const shapes = inferShapes(spec.layers);
   const plans: LayerPlan[] = [];
   // largest value a layer reads: the input's, then the previous activation's
@@ -365,13 +395,13 @@ export function planModel(runner: GpuRunner, spec: ModelSpec): LayerPlan[] {
           break;
         case 'InputConvolutional':
         case 'Convolutional':
-          plans.push(ConvPlan.forConv(runner, layer, index, input, maxInput));
+          plans.push(ConvPlan.forConv(runner, layer, index, input, maxInput, specialize));
           break;
         case 'SeparableConvolutional':
           plans.push(new SeparablePlan(runner, layer, index, input, maxInput));
           break;
         case 'FullyConnected':
-          plans.push(ConvPlan.forDense(runner, layer, index, input, maxInput));
+          plans.push(ConvPlan.forDense(runner, layer, index, input, maxInput, specialize));
           break;
       }
       if (layer.kind !== 'InputData' && layer.activation) maxInput = (1 << layer.activation.bits) - 1;

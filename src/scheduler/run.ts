@@ -10,10 +10,16 @@ import { inferShapes, shapeSize } from '../model/shapes.js';
 import type { ForwardResult, IntBatch, ModelSpec, Shape3 } from '../model/types.js';
 import { validateModel } from '../model/validate.js';
 import { outputBytes, planModel, type ChunkContext, type LayerPlan } from './plan.js';
+import type { Specialization } from '../kernels/conv-specialized.js';
 
 export interface GpuModelOptions {
   /** bytes the per-chunk buffers of one forward pass may hold at once (default 256 MiB) */
   memoryBudget?: number;
+  /**
+   * Conv layers with their weights compiled into the shader (faster on CPU adapters, compiled per
+   * model): 'auto' (default) for layers within the compile bounds, 'always', or 'never'.
+   */
+  specialize?: Specialization;
 }
 
 export interface GpuForwardOptions {
@@ -80,7 +86,7 @@ export class GpuModel {
     }
     const model = validateModel(spec);
     const plans = await runner.checked(`${spec.name ?? 'model'}: upload`, () => {
-      const plans = planModel(runner, model);
+      const plans = planModel(runner, model, opts.specialize ?? 'auto');
       for (const p of plans) p.prepare(runner);
       return plans;
     });

@@ -1,0 +1,90 @@
+// Specialised conv: one 16-channel tile of one layer with its weights compiled in as literals
+// (src/kernels/conv-specialized.ts generates the body; docs/ARCHITECTURE.md "Specialised kernels").
+// One invocation: one sample, one pooled output position, this pipeline's tile.
+// The structure is fixed here; the generator replaces the line `//@BODY` with
+//  - the loads: `let v_R_C_J = load_word(n, iy0 + R, ix0 + C, J);` for every input word the
+//    pooling window reads (each loaded once, shared by the window's conv positions);
+//  - per conv position (DY, DX) of the window: 16 potentials, each a sum over the weight values
+//    of w * (sum of the inputs with that weight), zero weights left out, then
+//    `pool = pool_in(pool, Tile(...), DY, DX);`
+// and `TILE_INDEX` with the tile's index.
+// Why: on a CPU adapter every per-lane storage load costs 3-5 ns while a vector add costs
+// 0.2-0.6 ns, and loops cost even when empty; here the only loads are the input window, and
+// there is no loop and no branch. Input values arrive unpacked without shifts (masked fields,
+// scaled back in f32) and are summed in f32, exact while every partial sum stays below 2^24
+// (checked by the generator with chooseEncoding).
+// Variant WIDE: inputs above 127 (8-bit): the masked top byte does not fit an i32, so the
+// fields are converted from u32 (a longer instruction sequence on x86).
+// Needs lib/index.wgsl, lib/tile.wgsl (Tile), lib/activation.wgsl, lib/epilogue.wgsl.
+
+override IN_H: i32;
+override IN_W: i32;
+/** packed u8 words per input pixel */
+override IN_WORDS: u32;
+override STRIDE: i32;
+override PAD_T: i32;
+override PAD_L: i32;
+override CONV_H: i32;
+override CONV_W: i32;
+override POOL_SY: i32 = 1;
+override POOL_SX: i32 = 1;
+override POOL_PT: i32 = 0;
+override POOL_PL: i32 = 0;
+override POOL_SUM: bool = false;
+override OUT_H: u32;
+override OUT_W: u32;
+
+/** the packed input: IN_WORDS u32 per pixel, 4 u8 channels per word */
+@group(0) @binding(5) var<storage, read> x: array<u32>;
+
+const FIELDS = vec4<u32>(0xFFu, 0xFF00u, 0xFF0000u, 0xFF000000u);
+const UNSCALE = vec4<f32>(1.0, 0.00390625, 1.52587890625e-05, 5.9604644775390625e-08);
+
+/** Channels 4j..4j+3 of input pixel (iy, ix) of sample n as f32; 0 in the padding. */
+fn load_word(n: u32, iy: i32, ix: i32, j: u32) -> vec4<f32> {
+  let inside = iy >= 0 && iy < IN_H && ix >= 0 && ix < IN_W;
+  let index = select(0u, ((n * u32(IN_H) + u32(iy)) * u32(IN_W) + u32(ix)) * IN_WORDS + j, inside);
+  let fields = vec4<u32>(select(0u, x[index], inside)) & FIELDS;
+#if WIDE
+  return vec4<f32>(fields) * UNSCALE;
+#else
+  return vec4<f32>(bitcast<vec4<i32>>(fields)) * UNSCALE;
+#endif
+}
+
+/** Adds conv position (dy, dx) of the pooling window to the pooled tile, if it is not padding. */
+fn pool_in(pool: Tile, p: Tile, cy: i32, cx: i32) -> Tile {
+  let inside = cy >= 0 && cy < CONV_H && cx >= 0 && cx < CONV_W;
+  var q: Tile;
+  if (POOL_SUM) {
+    q = Tile(pool.a + p.a, pool.b + p.b, pool.c + p.c, pool.d + p.d);
+  } else {
+    q = Tile(max(pool.a, p.a), max(pool.b, p.b), max(pool.c, p.c), max(pool.d, p.d));
+  }
+  return Tile(select(pool.a, q.a, inside), select(pool.b, q.b, inside), select(pool.c, q.c, inside), select(pool.d, q.d, inside));
+}
+
+fn potentials(a: f32, b: f32, c: f32, d: f32) -> vec4<i32> {
+  return vec4<i32>(vec4<f32>(a, b, c, d));
+}
+
+@compute @workgroup_size(64)
+fn main(
+  @builtin(global_invocation_id) gid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let pixel = linear_index(gid, nwg, 64u);
+  if (pixel >= params.n * OUT_H * OUT_W) { return; }
+  let px = pixel % OUT_W;
+  let py = (pixel / OUT_W) % OUT_H;
+  let n = pixel / (OUT_W * OUT_H);
+  // first conv position of the pooling window, and the input pixel under its first tap
+  let cy0 = i32(py) * POOL_SY - POOL_PT;
+  let cx0 = i32(px) * POOL_SX - POOL_PL;
+  let iy0 = cy0 * STRIDE - PAD_T;
+  let ix0 = cx0 * STRIDE - PAD_L;
+  let init = select(vec4<i32>(-2147483647 - 1), vec4<i32>(0), POOL_SUM);
+  var pool = Tile(init, init, init, init);
+//@BODY
+  emit_tile(pool, pixel, TILE_INDEX);
+}
