@@ -48,13 +48,16 @@ export class ConfusionMatrix {
     return Array.from({ length: this.classes }, (_, l) => Array.from(this.counts.subarray(l * this.classes, (l + 1) * this.classes)));
   }
 
-  /** Rows are true classes, columns predicted classes, with each row's recall at the end. */
+  /**
+   * Rows are true classes, columns predicted classes (by index, so columns stay narrow), with
+   * each row's recall at the end; rows also show the class names when given.
+   */
   format(names?: readonly string[]): string {
-    const label = (k: number) => names?.[k] ?? String(k);
-    const labelWidth = Math.max(5, ...Array.from({ length: this.classes }, (_, k) => label(k).length));
-    const width = Math.max(...Array.from(this.counts, (v) => String(v).length), ...Array.from({ length: this.classes }, (_, k) => label(k).length)) + 1;
+    const label = (k: number) => (names?.[k] !== undefined && names[k] !== String(k) ? `${k} ${names[k]}` : String(k));
+    const labelWidth = Math.max(4, ...Array.from({ length: this.classes }, (_, k) => label(k).length));
+    const width = Math.max(...Array.from(this.counts, (v) => String(v).length), String(this.classes - 1).length) + 1;
     const lines = [`${'true'.padEnd(labelWidth)} | predicted`];
-    lines.push(`${''.padEnd(labelWidth)} |${Array.from({ length: this.classes }, (_, k) => label(k).padStart(width)).join('')} | recall`);
+    lines.push(`${''.padEnd(labelWidth)} |${Array.from({ length: this.classes }, (_, k) => String(k).padStart(width)).join('')} | recall`);
     lines.push(`${'-'.repeat(labelWidth)}-+${'-'.repeat(width * this.classes)}-+-------`);
     for (let l = 0; l < this.classes; l++) {
       const row = Array.from(this.counts.subarray(l * this.classes, (l + 1) * this.classes), (v) => String(v).padStart(width)).join('');
