@@ -7,6 +7,7 @@ import { toIntBatch } from '../src/data/batch.js';
 import type { GpuRunner } from '../src/gpu/runner.js';
 import { convPotentials, densePotentials, referenceForward } from '../src/reference/index.js';
 import { GpuModel, type KernelTiming } from '../src/scheduler/run.js';
+import type { Specialization } from '../src/kernels/conv-specialized.js';
 import { inferShapes, shapeSize } from '../src/model/shapes.js';
 import type { Activation, IntBatch, Layer, ModelSpec, Pooling } from '../src/model/types.js';
 import { validateModel } from '../src/model/validate.js';
@@ -118,6 +119,8 @@ export interface EngineBenchOptions {
   referenceSamples?: number;
   separable?: boolean;
   fire?: number;
+  /** conv kernels with the weights compiled in (GpuModelOptions.specialize; default 'never') */
+  specialize?: Specialization;
 }
 
 export interface EngineBenchResult {
@@ -148,7 +151,7 @@ export async function benchEngine(runner: GpuRunner, opts: EngineBenchOptions = 
 export async function timeEngines(runner: GpuRunner, spec: ModelSpec, input: IntBatch, opts: Omit<EngineBenchOptions, 'batch' | 'separable' | 'fire'> = {}): Promise<EngineBenchResult> {
   const batch = input.n;
   const size = shapeSize(input.shape);
-  const model = await GpuModel.create(runner, spec);
+  const model = await GpuModel.create(runner, spec, { specialize: opts.specialize });
   try {
     // Warm-up: compiles the pipelines and fills the buffer pool.
     const first = await model.forward(input);

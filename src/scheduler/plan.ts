@@ -381,7 +381,7 @@ class SeparablePlan implements LayerPlan {
  * Plans every layer of a (validated) model and uploads its weights. `specialize` chooses
  * between generic and weight-specialised conv kernels (src/kernels/conv-specialized.ts).
  */
-export function planModel(runner: GpuRunner, spec: ModelSpec, specialize: Specialization = 'auto'): LayerPlan[] {
+export function planModel(runner: GpuRunner, spec: ModelSpec, specialize: Specialization): LayerPlan[] {
   const shapes = inferShapes(spec.layers);
   const plans: LayerPlan[] = [];
   // largest value a layer reads: the input's, then the previous activation's
