@@ -129,18 +129,16 @@ describe('forced on, bit-exact with the reference', () => {
       { type: 'max', size: [2, 2], stride: [2, 2], padding: 'valid' },
       { type: 'average', size: [3, 2], stride: [2, 1] },
     ];
-    let i = 0;
-    for (const k of [1, 3, 5]) {
-      for (const pooling of windows) {
-        i++;
-        await checkForced({
-          inputShape: [9, 8, 2],
-          layers: [
-            { kind: 'InputConvolutional', kernel: [3, 3], stride: 1, padding: 'same', filters: 5 + 6 * (i % 3), pooling: 'none', actBits: ([1, 2, 4] as const)[i % 3] },
-            { kind: 'Convolutional', kernel: [k, k], stride: 1 + (i % 2), padding: 'same', filters: 3 + 7 * i, pooling, activation: i % 2 === 0 },
-          ],
-        });
-      }
+    // kernel 5 with one window only: compile time grows with taps x window
+    const cases = [1, 3].flatMap((k) => windows.map((pooling) => ({ k, pooling }))).concat([{ k: 5, pooling: windows[1]! }]);
+    for (const [i, { k, pooling }] of cases.entries()) {
+      await checkForced({
+        inputShape: [9, 8, 2],
+        layers: [
+          { kind: 'InputConvolutional', kernel: [3, 3], stride: 1, padding: 'same', filters: k === 5 ? 4 : 5 + 6 * ((i + 1) % 3), pooling: 'none', actBits: ([1, 2, 4] as const)[(i + 1) % 3] },
+          { kind: 'Convolutional', kernel: [k, k], stride: 1 + ((i + 1) % 2), padding: 'same', filters: 10 + 7 * i, pooling, activation: i % 2 === 1 },
+        ],
+      });
     }
   });
 
