@@ -3,6 +3,7 @@
 import { defaultDevice, GpuRunner, type AcquiredDevice } from '../gpu/index.js';
 import { rescale } from '../reference/activation.js';
 import { referenceForward } from '../reference/forward.js';
+import type { Specialization } from '../kernels/conv-specialized.js';
 import { GpuModel } from '../scheduler/run.js';
 import { MappedModel } from '../scheduler/map-model.js';
 import type { MapOptions } from '../scheduler/map.js';
@@ -22,6 +23,8 @@ export interface ModelOptions {
   device?: AcquiredDevice;
   /** the most samples one GPU chunk may hold (batches are split further when limits demand) */
   maxBatch?: number;
+  /** conv kernels with the weights compiled in (GpuModelOptions.specialize; default 'never') */
+  specialize?: Specialization;
 }
 
 /** Inputs: an IntBatch, or the raw NHWC values of n samples (n inferred from the length). */
@@ -229,7 +232,7 @@ export class Model {
   private gpuModel(): Promise<GpuModel> {
     this.gpu ??= (async () => {
       const acquired = this.options.device ?? (await defaultDevice());
-      return GpuModel.create(new GpuRunner(acquired.device), this.spec);
+      return GpuModel.create(new GpuRunner(acquired.device), this.spec, { specialize: this.options.specialize });
     })();
     return this.gpu;
   }

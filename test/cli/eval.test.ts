@@ -124,13 +124,14 @@ describe('spikemesh eval on a spikemesh model', () => {
     expect(r.out).toMatch(/throughput: \d+ samples\/s on reference/);
   });
 
-  it('--output: one line per sample with the integer outputs; identical for every --batch and both backends', async () => {
+  it('--output: one line per sample with the integer outputs; identical for every --batch, both backends and specialised kernels', async () => {
     const ref = referenceForward(spec, { data: imageData, n: N, shape: SHAPE });
     const predicted = argmaxRows(ref.output.data, N);
     const runs: string[] = [];
-    for (const [backend, batch] of [['reference', '40'], ['webgpu', '1'], ['webgpu', '7'], ['webgpu', '40'], ['webgpu', '1000']] as const) {
-      const out = join(dir, `pred-${backend}-${batch}.jsonl`);
-      const r = await cli('eval', modelPath, '--data', images, '--backend', backend, '--batch', batch, '--output', out);
+    const variants = [['reference', '40'], ['webgpu', '1'], ['webgpu', '7'], ['webgpu', '40'], ['webgpu', '1000'], ['webgpu', '7', 'always']] as const;
+    for (const [backend, batch, specialize = 'never'] of variants) {
+      const out = join(dir, `pred-${backend}-${batch}-${specialize}.jsonl`);
+      const r = await cli('eval', modelPath, '--data', images, '--backend', backend, '--batch', batch, '--specialize', specialize, '--output', out);
       expect(r.code, r.err).toBe(0);
       expect(r.out).toContain(`wrote ${out} (${N} lines)`);
       runs.push(await readFile(out, 'utf8'));
@@ -185,6 +186,7 @@ describe('spikemesh eval on a spikemesh model', () => {
   it('bad arguments are usage errors (exit 2); bad data and models are errors (exit 1)', async () => {
     const usage = [
       ['--backend', 'cuda'],
+      ['--specialize', 'sometimes'],
       ['--batch', '0'],
       ['--limit', '-3'],
       ['--wq', '4', '--aq', '4'],
