@@ -1,4 +1,5 @@
-// One model, four engines, one adapter, one process: (a) spikemesh on WebGPU, (b) the integer
+// One model, four engines, one adapter, one process: (a) spikemesh on WebGPU (generic conv
+// kernels, and kernels with the weights compiled in, GpuModelOptions.specialize), (b) the integer
 // reference, (c) tfjs-backend-webgpu running the float model on the same GPUDevice, (d) the tfjs
 // CPU backend; then where spikemesh's GPU time goes and how its conv kernels compare with the
 // adapter's integer multiply-add peak. The committed MNIST models are used when present; else
@@ -10,6 +11,7 @@ import type { AcquiredDevice } from '../src/gpu/device.js';
 import type { GpuRunner } from '../src/gpu/runner.js';
 import { loadModel } from '../src/model/files.js';
 import type { InputScaling, IntBatch, ModelSpec } from '../src/model/types.js';
+import type { Specialization } from '../src/kernels/conv-specialized.js';
 import { GpuModel } from '../src/scheduler/run.js';
 import { mnistBatch, mnistBenchModel, timeEngines, type EngineBenchResult } from './engine.js';
 import { efficiency, total, usefulMacs, type LayerEfficiency } from './macs.js';
@@ -42,15 +44,24 @@ export interface ComparedModel {
   note?: string;
 }
 
-export interface CompareResult {
-  model: ComparedModel;
+/** spikemesh on WebGPU with one kind of conv kernels. */
+export interface EngineVariant {
+  specialize: Specialization;
   engines: EngineBenchResult;
-  tfjsWebgpu: TfjsTiming;
-  tfjsCpu: TfjsTiming;
   ratios: { vsTfjsWebgpu: number; vsReference: number; vsTfjsCpu: number };
   layers: LayerEfficiency[];
   /** the conv-kind layers (InputConvolutional, Convolutional, SeparableConvolutional) together */
   conv: ReturnType<typeof total>;
+}
+
+export interface CompareResult {
+  model: ComparedModel;
+  /** generic kernels ('never') and weight-specialised kernels ('auto') */
+  variants: EngineVariant[];
+  /** the best reference rate of the variants' alternated runs */
+  reference: EngineBenchResult['reference'];
+  tfjsWebgpu: TfjsTiming;
+  tfjsCpu: TfjsTiming;
 }
 
 async function pickModel(opts: CompareOptions, input: IntBatch): Promise<{ spec: ModelSpec; float: () => Promise<tf.LayersModel> | tf.LayersModel; scaling: InputScaling; info: ComparedModel }> {
@@ -88,7 +99,11 @@ export async function compareEngines(acquired: AcquiredDevice, runner: GpuRunner
   const batch = opts.batch ?? 1000;
   const input = await mnistBatch(batch);
   const { spec, float, scaling, info } = await pickModel(opts, input);
-  const engines = await timeEngines(runner, spec, input, { referenceSamples: opts.referenceSamples });
+  const timed = [];
+  for (const specialize of ['never', 'auto'] as const) {
+    timed.push({ specialize, engines: await timeEngines(runner, spec, input, { referenceSamples: opts.referenceSamples, specialize }) });
+  }
+  const reference = timed.map((t) => t.engines.reference).reduce((a, b) => (b.samplesPerSecond > a.samplesPerSecond ? b : a));
 
   // every layer's output once, for the event counts
   const model = await GpuModel.create(runner, spec);
@@ -99,24 +114,24 @@ export async function compareEngines(acquired: AcquiredDevice, runner: GpuRunner
   } finally {
     model.dispose();
   }
-  const layers = efficiency(macs, engines.profile ?? [], peak.macsPerSecond);
-  const conv = total(layers.filter((l) => l.kind !== 'FullyConnected'), peak.macsPerSecond);
 
   const tfjsCpu = await timeTfjs(float, input, { backend: 'cpu', samples: opts.cpuSamples ?? 200, scaling });
   await shareDeviceWithTfjs(acquired);
   const tfjsWebgpu = await timeTfjs(float, input, { backend: 'webgpu', samples: opts.tfjsSamples ?? 100, scaling });
-  const ours = engines.webgpu.samplesPerSecond;
-  return {
-    model: info,
-    engines,
-    tfjsWebgpu,
-    tfjsCpu,
-    ratios: {
-      vsTfjsWebgpu: ours / tfjsWebgpu.samplesPerSecond,
-      vsReference: ours / engines.reference.samplesPerSecond,
-      vsTfjsCpu: ours / tfjsCpu.samplesPerSecond,
-    },
-    layers,
-    conv,
-  };
+  const variants = timed.map(({ specialize, engines }): EngineVariant => {
+    const layers = efficiency(macs, engines.profile ?? [], peak.macsPerSecond);
+    const ours = engines.webgpu.samplesPerSecond;
+    return {
+      specialize,
+      engines,
+      ratios: {
+        vsTfjsWebgpu: ours / tfjsWebgpu.samplesPerSecond,
+        vsReference: ours / reference.samplesPerSecond,
+        vsTfjsCpu: ours / tfjsCpu.samplesPerSecond,
+      },
+      layers,
+      conv: total(layers.filter((l) => l.kind !== 'FullyConnected'), peak.macsPerSecond),
+    };
+  });
+  return { model: info, variants, reference, tfjsWebgpu, tfjsCpu };
 }

@@ -127,7 +127,8 @@ export interface EngineBenchResult {
   batch: number;
   /** non-zero outputs per layer / outputs per layer, over the batch */
   density: number[];
-  webgpu: { samplesPerSecond: number; bestSeconds: number; runs: number; chunks: number };
+  /** setupSeconds: GpuModel.create and a first one-sample forward (pipeline compilation) */
+  webgpu: { samplesPerSecond: number; bestSeconds: number; runs: number; chunks: number; setupSeconds: number };
   reference: { samplesPerSecond: number; bestSeconds: number; samples: number };
   ratio: number;
   /** identical outputs and spike counts on the samples both ran */
@@ -151,9 +152,12 @@ export async function benchEngine(runner: GpuRunner, opts: EngineBenchOptions = 
 export async function timeEngines(runner: GpuRunner, spec: ModelSpec, input: IntBatch, opts: Omit<EngineBenchOptions, 'batch' | 'separable' | 'fire'> = {}): Promise<EngineBenchResult> {
   const batch = input.n;
   const size = shapeSize(input.shape);
+  const t0 = performance.now();
   const model = await GpuModel.create(runner, spec, { specialize: opts.specialize });
   try {
-    // Warm-up: compiles the pipelines and fills the buffer pool.
+    await model.forward({ ...input, n: Math.min(1, batch), data: input.data.subarray(0, Math.min(1, batch) * size) });
+    const setupSeconds = (performance.now() - t0) / 1000;
+    // Warm-up: fills the buffer pool.
     const first = await model.forward(input);
     const refN = Math.min(batch, opts.referenceSamples ?? 200);
     const refInput = { ...input, n: refN, data: input.data.subarray(0, refN * size) };
@@ -178,7 +182,7 @@ export async function timeEngines(runner: GpuRunner, spec: ModelSpec, input: Int
 
     const sizes = inferShapes(spec.layers);
     const density = first.spikes.map((s, k) => s / (batch * shapeSize(sizes.inputs[k + 1] ?? sizes.output)));
-    const webgpu = { samplesPerSecond: batch / best, bestSeconds: best, runs, chunks: first.chunks };
+    const webgpu = { samplesPerSecond: batch / best, bestSeconds: best, runs, chunks: first.chunks, setupSeconds };
     const reference = { samplesPerSecond: refN / refSeconds, bestSeconds: refSeconds, samples: refN };
     return { batch, density, webgpu, reference, ratio: webgpu.samplesPerSecond / reference.samplesPerSecond, identical, profile: profiled.profile };
   } finally {
