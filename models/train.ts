@@ -215,7 +215,7 @@ function fitActivationSteps(model: tf.LayersModel): string[] {
         log(`  ${layer.name}: level width ${width.toPrecision(4)} -> ${limit.toPrecision(4)} (act_step limit), frozen`);
         width = limit;
         layer.step.write(tf.scalar(width * 2 ** (layer.bits - 4)));
-        layer.step.trainable = false;
+        layer.freezeStep();
         changed.push(layer.name);
       }
       a = 1 / width;

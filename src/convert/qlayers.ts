@@ -353,7 +353,7 @@ export class QuantizedReLU extends tf.layers.Layer {
   static className = 'QuantizedReLU';
   readonly bits: number;
   readonly initialStep: number;
-  readonly trainableStep: boolean;
+  trainableStep: boolean;
   step!: tf.LayerVariable;
 
   constructor(args: QuantizedReLUArgs) {
@@ -371,6 +371,21 @@ export class QuantizedReLU extends tf.layers.Layer {
     this.step = this.addWeight('step', [], 'float32', tf.initializers.constant({ value: this.initialStep }),
       undefined, this.trainableStep);
     this.built = true;
+  }
+
+  /**
+   * Stops training the step. Setting `step.trainable` is not enough: a model's compile sets
+   * every layer's trainable weights trainable again, so the variable moves to the layer's
+   * non-trainable weights (as if built with trainableStep: false, which is also what it saves).
+   */
+  freezeStep(): void {
+    const self = this as unknown as { _trainableWeights: tf.LayerVariable[]; _nonTrainableWeights: tf.LayerVariable[] };
+    if (self._trainableWeights.includes(this.step)) {
+      self._trainableWeights = self._trainableWeights.filter((w) => w !== this.step);
+      self._nonTrainableWeights.push(this.step);
+    }
+    this.step.trainable = false;
+    this.trainableStep = false;
   }
 
   /** The level width currently in use (reads the step variable). */

@@ -155,6 +155,25 @@ describe('models with quantized layers', () => {
     expect(values(loaded.predict(x) as tf.Tensor)).toEqual(values(model.predict(x) as tf.Tensor));
   });
 
+  it('a frozen step stays put through compile and training, and saves as frozen', async () => {
+    const relu = new QuantizedReLU({ name: 'r', bits: 4, step: 0.1 });
+    const model = tf.sequential({ layers: [
+      tf.layers.inputLayer({ inputShape: [4] }),
+      new QuantizedDense({ name: 'd1', units: 4, bits: 4 }),
+      relu,
+      new QuantizedDense({ name: 'd2', units: 2, bits: 4 }),
+    ] });
+    relu.freezeStep();
+    model.compile({ optimizer: tf.train.adam(0.05), loss: (t: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(t, p) });
+    const x = tf.randomNormal([32, 4], 0, 1, 'float32', 3);
+    const y = tf.oneHot(tf.randomUniform([32], 0, 2, 'int32', 4), 2);
+    const kernel = values(model.getLayer('d1').getWeights()[0]!);
+    for (let i = 0; i < 3; i++) await model.trainOnBatch(x, y);
+    expect(values(relu.step.read())[0]).toBeCloseTo(0.1, 7);
+    expect(values(model.getLayer('d1').getWeights()[0]!)).not.toEqual(kernel);
+    expect(relu.getConfig().trainableStep).toBe(false);
+  });
+
   it('fine-tunes: a few Adam steps lower the loss of a quantized model', async () => {
     const model = tf.sequential({ layers: [
       tf.layers.inputLayer({ inputShape: [4] }),
