@@ -7,21 +7,11 @@ import { AKD1000_DESCRIPTION } from '../../src/scheduler/devices.js';
 import { gpuForward } from '../../src/scheduler/map-gpu.js';
 import { runPlan } from '../../src/scheduler/map-run.js';
 import { mapModel } from '../../src/scheduler/map.js';
-import { defineMesh } from '../../src/scheduler/mesh.js';
+import { tinyMesh } from './map-meshes.js';
 import { GAP, MAX2, ModelBuilder, randomInput } from './map-models.js';
 
 /** Narrow NPs of few neurons, 4 of them: bands, filter groups and passes. */
-const narrow = defineMesh({
-  ...AKD1000_DESCRIPTION,
-  name: 'narrow',
-  cols: 2,
-  rows: 1,
-  nodeSlots: [['CNP', 'FNP'], ['CNP', 'FNP']],
-  npKinds: [
-    { name: 'CNP', layers: ['Convolutional', 'SeparableConvolutional'], maxNeurons: 3, weightBytes: 4096, maxColumns: 4 },
-    { name: 'FNP', layers: ['FullyConnected'], maxNeurons: 2, weightBytes: 4096, maxColumns: Infinity },
-  ],
-});
+const narrow = tinyMesh('narrow', 2, 4, 3, { fnpNeurons: 2, base: AKD1000_DESCRIPTION });
 
 let forward: ReturnType<typeof gpuForward> | undefined;
 afterAll(async () => {

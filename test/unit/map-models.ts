@@ -1,38 +1,8 @@
 // Synthetic models for the mapper tests: seeded random weights, thresholds that leave some
 // neurons firing. Shapes follow model/shapes.ts; nothing here is checked against itself.
-import type {
-  ActBits,
-  Activation,
-  ConvolutionalLayer,
-  FullyConnectedLayer,
-  InputConvolutionalLayer,
-  InputDataLayer,
-  Layer,
-  ModelSpec,
-  Padding,
-  Pooling,
-  SeparableConvolutionalLayer,
-  Shape3,
-  WeightBits,
-} from '../../src/model/types.js';
-import { mulberry32 } from '../helpers/builders.js';
-
-function weights(n: number, bits: WeightBits, r: () => number): Int8Array {
-  const max = bits === 1 ? 1 : 2 ** (bits - 1) - 1;
-  const w = new Int8Array(n);
-  for (let i = 0; i < n; i++) {
-    w[i] = bits === 1 ? (r() < 0.5 ? -1 : 1) : Math.round((r() * 2 - 1) * max);
-  }
-  return w;
-}
-
-function activation(channels: number, bits: ActBits, threshold: number, step16: number): Activation {
-  return {
-    bits,
-    threshold: new Int32Array(channels).fill(threshold),
-    actStep16: new Uint16Array(channels).fill(step16),
-  };
-}
+import { mulberry32 } from '../../src/data/rng.js';
+import type { ActBits, Activation, Layer, ModelSpec, Padding, Pooling, Shape3, WeightBits } from '../../src/model/types.js';
+import { act, conv, dense, inputConv, inputData, NO_POOL, separable } from '../helpers/builders.js';
 
 export interface ConvOpts {
   kernel?: number | [number, number];
@@ -45,13 +15,19 @@ export interface ConvOpts {
   step16?: number;
 }
 
-const NO_POOL: Pooling = { type: 'none' };
 export const MAX2: Pooling = { type: 'max', size: [2, 2], stride: [2, 2], padding: 'same' };
 export const GAP: Pooling = { type: 'global_avg' };
 
 function kernelOf(k: number | [number, number] | undefined, d: number): [number, number] {
   if (k === undefined) return [d, d];
   return typeof k === 'number' ? [k, k] : k;
+}
+
+/** The activation of `o`, one threshold and step for every channel (null when actBits is null). */
+function activation(channels: number, o: ConvOpts, threshold: number, step16: number): Activation | null {
+  if (o.actBits === null) return null;
+  const fill = (v: number) => new Array<number>(channels).fill(v);
+  return act(o.actBits ?? 4, fill(o.threshold ?? threshold), fill(o.step16 ?? step16));
 }
 
 /** Builds a model layer by layer, tracking the channels of the current output. */
@@ -69,92 +45,65 @@ export class ModelBuilder {
   }
 
   inputData(name = 'input', inputBits = 4): this {
-    const l: InputDataLayer = { name, kind: 'InputData', inputShape: this.inputShape, inputBits };
-    this.layers.push(l);
-    return this;
+    return this.push(inputData(this.inputShape, inputBits, name), this.channels);
   }
 
   inputConv(name: string, filters: number, o: ConvOpts = {}): this {
-    const kernel = kernelOf(o.kernel, 3);
-    const bits = o.weightBits ?? 8;
-    const l: InputConvolutionalLayer = {
-      name,
-      kind: 'InputConvolutional',
-      inputShape: this.inputShape,
-      inputBits: 8,
-      kernel,
-      stride: o.stride ?? 1,
-      padding: o.padding ?? 'same',
-      filters,
-      weightBits: bits,
-      weights: weights(kernel[0] * kernel[1] * this.channels * filters, bits, this.r),
-      pooling: o.pooling ?? NO_POOL,
-      activation: o.actBits === null ? null : activation(filters, o.actBits ?? 4, o.threshold ?? 500, o.step16 ?? 16 * 200),
-    };
-    this.layers.push(l);
-    this.channels = filters;
-    return this;
+    const c = this.convFields(name, filters, o, 8, 500, 16 * 200);
+    const w = this.weights(c.kernel[0] * c.kernel[1] * this.channels * filters, c.weightBits);
+    return this.push(inputConv({ ...c, inputShape: this.inputShape, inputBits: 8, weights: w }), filters);
   }
 
   conv(name: string, filters: number, o: ConvOpts = {}): this {
-    const kernel = kernelOf(o.kernel, 3);
-    const bits = o.weightBits ?? 4;
-    const l: ConvolutionalLayer = {
-      name,
-      kind: 'Convolutional',
-      kernel,
-      stride: o.stride ?? 1,
-      padding: o.padding ?? 'same',
-      filters,
-      weightBits: bits,
-      weights: weights(kernel[0] * kernel[1] * this.channels * filters, bits, this.r),
-      pooling: o.pooling ?? NO_POOL,
-      activation: o.actBits === null ? null : activation(filters, o.actBits ?? 4, o.threshold ?? 20, o.step16 ?? 16 * 8),
-    };
-    this.layers.push(l);
-    this.channels = filters;
-    return this;
+    const c = this.convFields(name, filters, o, 4, 20, 16 * 8);
+    return this.push(conv({ ...c, weights: this.weights(c.kernel[0] * c.kernel[1] * this.channels * filters, c.weightBits) }), filters);
   }
 
   separable(name: string, filters: number, o: ConvOpts = {}): this {
-    const kernel = kernelOf(o.kernel, 3);
-    const bits = o.weightBits ?? 4;
-    const l: SeparableConvolutionalLayer = {
-      name,
-      kind: 'SeparableConvolutional',
-      kernel,
-      stride: o.stride ?? 1,
-      padding: o.padding ?? 'same',
-      filters,
-      weightBits: bits,
-      depthwise: weights(kernel[0] * kernel[1] * this.channels, bits, this.r),
-      pointwise: weights(this.channels * filters, bits, this.r),
-      pooling: o.pooling ?? NO_POOL,
-      activation: o.actBits === null ? null : activation(filters, o.actBits ?? 4, o.threshold ?? 20, o.step16 ?? 16 * 8),
-    };
-    this.layers.push(l);
-    this.channels = filters;
-    return this;
+    const c = this.convFields(name, filters, o, 4, 20, 16 * 8);
+    const depthwise = this.weights(c.kernel[0] * c.kernel[1] * this.channels, c.weightBits);
+    const pointwise = this.weights(this.channels * filters, c.weightBits);
+    return this.push(separable({ ...c, depthwise, pointwise }), filters);
   }
 
   /** FullyConnected over the current output (inputs = its flattened size). */
   dense(name: string, units: number, inputs: number, o: ConvOpts = {}): this {
-    const bits = o.weightBits ?? 2;
-    const l: FullyConnectedLayer = {
-      name,
-      kind: 'FullyConnected',
-      units,
-      weightBits: bits,
-      weights: weights(inputs * units, bits, this.r),
-      activation: o.actBits === null ? null : activation(units, o.actBits ?? 4, o.threshold ?? 5, o.step16 ?? 16 * 4),
-    };
-    this.layers.push(l);
-    this.channels = units;
-    return this;
+    const weightBits = o.weightBits ?? 2;
+    const w = this.weights(inputs * units, weightBits);
+    return this.push(dense({ name, units, weightBits, weights: w, activation: activation(units, o, 5, 16 * 4) }), units);
   }
 
   build(name: string): ModelSpec {
     return { version: 1, name, layers: this.layers };
+  }
+
+  /** What the conv kinds share: 'same' padding, stride 1, 3x3 and no pooling unless told. */
+  private convFields(name: string, filters: number, o: ConvOpts, weightBits: WeightBits, threshold: number, step16: number) {
+    return {
+      name,
+      kernel: kernelOf(o.kernel, 3),
+      stride: o.stride ?? 1,
+      padding: o.padding ?? 'same',
+      filters,
+      weightBits: o.weightBits ?? weightBits,
+      pooling: o.pooling ?? NO_POOL,
+      activation: activation(filters, o, threshold, step16),
+    };
+  }
+
+  private weights(n: number, bits: WeightBits): Int8Array {
+    const max = bits === 1 ? 1 : 2 ** (bits - 1) - 1;
+    const w = new Int8Array(n);
+    for (let i = 0; i < n; i++) {
+      w[i] = bits === 1 ? (this.r() < 0.5 ? -1 : 1) : Math.round((this.r() * 2 - 1) * max);
+    }
+    return w;
+  }
+
+  private push(layer: Layer, channels: number): this {
+    this.layers.push(layer);
+    this.channels = channels;
+    return this;
   }
 }
 

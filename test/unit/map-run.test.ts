@@ -4,28 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { inferShapes, potentialShape, shapeSize, windowGeometry } from '../../src/model/shapes.js';
 import type { IntBatch, Layer, ModelSpec, Shape3 } from '../../src/model/types.js';
 import { referenceForward } from '../../src/reference/forward.js';
-import { AKD1000, AKD1000_DESCRIPTION } from '../../src/scheduler/devices.js';
+import { AKD1000 } from '../../src/scheduler/devices.js';
 import type { PartShape } from '../../src/scheduler/map-parts.js';
 import { runPlan } from '../../src/scheduler/map-run.js';
 import { mapModel, type MappingPlan } from '../../src/scheduler/map.js';
-import { defineMesh } from '../../src/scheduler/mesh.js';
 import { expectedStats, measureStats } from '../../src/scheduler/stats.js';
 import { mulberry32, pick, randInt } from '../helpers/builders.js';
 import { randomInput as randomModelInput, randomModel } from '../helpers/random-model.js';
+import { tinyMesh } from './map-meshes.js';
 import { dsCnnKws, GAP, MAX2, ModelBuilder, randomInput } from './map-models.js';
 
 /** CNPs of 3 columns and 2 neurons, 4 NPs: bands, groups and passes everywhere. */
-const tiny = defineMesh({
-  name: 'tiny',
-  cols: 2,
-  rows: 1,
-  nodeSlots: [['CNP', 'FNP'], ['CNP', 'FNP']],
-  npKinds: [
-    { name: 'CNP', layers: ['Convolutional', 'SeparableConvolutional'], maxNeurons: 2, weightBytes: 4096, maxColumns: 3 },
-    { name: 'FNP', layers: ['FullyConnected'], maxNeurons: 2, weightBytes: 4096, maxColumns: Infinity },
-  ],
-  inputBlock: AKD1000_DESCRIPTION.inputBlock,
-});
+const tiny = tinyMesh('tiny', 2, 3, 2);
 
 /** A random model whose layers mostly pass the AKD1000 checks. */
 function hardwareFriendly(seed: number): ModelSpec {

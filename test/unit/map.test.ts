@@ -9,25 +9,11 @@ import { denseOps } from '../../src/scheduler/map-parts.js';
 import { mapModel, type MappingPlan } from '../../src/scheduler/map.js';
 import { defineMesh, type DeviceSpec } from '../../src/scheduler/mesh.js';
 import { randomModel } from '../helpers/random-model.js';
+import { tinyMesh } from './map-meshes.js';
 import { akidaNet05, dsCnnKws, GAP, MAX2, ModelBuilder, randomInput } from './map-models.js';
 
 const akd = AKD1000();
 const data = (h: number, w: number, c: number) => new ModelBuilder([h, w, c], 3).inputData('input', 4);
-
-/** A small mesh that forces splitting: CNPs of `cols` columns, `neurons` neurons. */
-function tinyMesh(name: string, nodes: number, cols: number, neurons: number, weightBytes = 4096): DeviceSpec {
-  return defineMesh({
-    name,
-    cols: nodes,
-    rows: 1,
-    nodeSlots: [['CNP', 'FNP'], ['CNP', 'FNP']],
-    npKinds: [
-      { name: 'CNP', layers: ['Convolutional', 'SeparableConvolutional'], maxNeurons: neurons, weightBytes, maxColumns: cols },
-      { name: 'FNP', layers: ['FullyConnected'], maxNeurons: neurons, weightBytes, maxColumns: Infinity },
-    ],
-    inputBlock: AKD1000_DESCRIPTION.inputBlock,
-  });
-}
 
 /** Structural invariants every plan must satisfy. */
 function checkInvariants(plan: MappingPlan, model: ModelSpec, device: DeviceSpec): void {
@@ -259,7 +245,7 @@ describe('map: passes and sequences', () => {
 
 describe('map: random models', () => {
   it('every plan satisfies the invariants (seeded models, two meshes, both modes)', () => {
-    const meshes = [akd, tinyMesh('tiny', 2, 3, 2, 64)];
+    const meshes = [akd, tinyMesh('tiny', 2, 3, 2, { weightBytes: 64 })];
     for (let seed = 1; seed <= 60; seed++) {
       const m = randomModel(seed, { maxChannels: 12 });
       for (const mesh of meshes) {
