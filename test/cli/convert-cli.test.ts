@@ -1,53 +1,20 @@
 // `spikemesh quantize | check | convert | summary`: in-process through main(), plus the built
 // CLI in a real process for exit codes.
-import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { loadTfjsModel, saveTfjsModel } from '../../src/convert/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTfjsModel } from '../../src/convert/index.js';
 import { loadModel } from '../../src/model/files.js';
+import { buildCliIfStale, cli, runBuiltCli } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { saveTinyFloatModel } from '../helpers/tiny-tfjs.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined; // `check` sets it; it must not leak into the test process
-  }
-}
-
-let dir = '';
+const dir = useTempDir('spikemesh-convert-cli-');
 let float = '';
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'spikemesh-convert-cli-'));
-  const L = tf.layers;
-  let seed = 1;
-  const init = () => tf.initializers.glorotUniform({ seed: seed++ });
-  const model = tf.sequential({ name: 'tiny', layers: [
-    L.inputLayer({ inputShape: [8, 8, 1] }),
-    L.conv2d({ name: 'conv1', filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: init() }),
-    L.batchNormalization({ name: 'bn1' }),
-    L.reLU({ name: 'relu1', maxValue: 6 }),
-    L.maxPooling2d({ name: 'pool1', poolSize: 2, padding: 'same' }),
-    L.flatten({ name: 'flatten' }),
-    L.dense({ name: 'dense', units: 3, kernelInitializer: init() }),
-  ] });
-  await saveTfjsModel(model, join(dir, 'tiny'));
-  float = join(dir, 'tiny', 'model.json');
+  float = await saveTinyFloatModel(dir(), 1);
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('spikemesh check', () => {
   it('a float model is not convertible as is: exit 1, every float layer named with the fix', async () => {
@@ -87,7 +54,7 @@ describe('spikemesh check', () => {
   });
 
   it('a missing model names the file (exit 1)', async () => {
-    const r = await cli('check', join(dir, 'absent', 'model.json'));
+    const r = await cli('check', join(dir(), 'absent', 'model.json'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/spikemesh: .*absent\/model.json: cannot read the model: ENOENT/);
   });
@@ -95,10 +62,10 @@ describe('spikemesh check', () => {
 
 describe('spikemesh convert and summary', () => {
   it('converts with --wq/--aq/--iq and writes a model that loads; summary prints it', async () => {
-    const out = join(dir, 'tiny.akida.json');
+    const out = join(dir(), 'tiny.akida.json');
     const r = await cli('convert', float, '-o', out, '--wq', '2', '--aq', '4', '--iq', '4', '--scale', '255', '--per-axis');
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain(`wrote ${out} and ${join(dir, 'tiny.akida.bin')}`);
+    expect(r.out).toContain(`wrote ${out} and ${join(dir(), 'tiny.akida.bin')}`);
     const spec = await loadModel(out);
     expect(spec.name).toBe('tiny');
     expect(spec.inputScaling).toEqual({ scale: 255, shift: 0 });
@@ -114,25 +81,25 @@ describe('spikemesh convert and summary', () => {
   });
 
   it('a model that cannot convert exits 1 and writes nothing', async () => {
-    const out = join(dir, 'never.json');
+    const out = join(dir(), 'never.json');
     const r = await cli('convert', float, '-o', out);
     expect(r.code).toBe(1);
     expect(r.err).toContain('spikemesh: the model cannot be converted:');
     expect(r.err).toContain('conv1: Conv2D has float weights');
     expect(existsSync(out)).toBe(false);
-    expect(existsSync(join(dir, 'never.bin'))).toBe(false);
+    expect(existsSync(join(dir(), 'never.bin'))).toBe(false);
   });
 
   it('an unwritable output leaves no partial or temporary file', async () => {
-    const out = join(dir, 'no-such-dir', 'm.json');
+    const out = join(dir(), 'no-such-dir', 'm.json');
     const r = await cli('convert', float, '-o', out, '--wq', '4', '--aq', '4', '--scale', '255');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/could not save the model/);
-    expect((await readdir(dir)).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect((await readdir(dir())).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 
   it('usage errors: -o must end in .json, -o is required', async () => {
-    expect((await cli('convert', float, '-o', join(dir, 'x.txt'))).code).toBe(2);
+    expect((await cli('convert', float, '-o', join(dir(), 'x.txt'))).code).toBe(2);
     expect((await cli('convert', float)).code).not.toBe(0);
   });
 
@@ -147,7 +114,7 @@ describe('spikemesh quantize', () => {
   it('writes a quantized tfjs model named as cnn2snn does; check then reports what converts', async () => {
     const r = await cli('quantize', float, '--wq', '2', '--aq', '2', '--iq', '8');
     expect(r.code, r.err).toBe(0);
-    const outDir = join(dir, 'tiny_iq8_wq2_aq2');
+    const outDir = join(dir(), 'tiny_iq8_wq2_aq2');
     expect(r.out).toContain(`wrote ${outDir}/model.json`);
     const q = await loadTfjsModel(join(outDir, 'model.json'));
     expect(q.layers.map((l) => l.getClassName())).toEqual(['InputLayer', 'QuantizedConv2D', 'BatchNormalization', 'QuantizedReLU', 'MaxPooling2D', 'Flatten', 'QuantizedDense']);
@@ -155,25 +122,17 @@ describe('spikemesh quantize', () => {
     const wide = await cli('check', join(outDir, 'model.json'), '--scale', '255');
     expect(wide.code).toBe(1);
     expect(wide.out).toMatch(/conv1: channel 0: act_step \d+(\.\d+)? is outside \[1\/16, 4095.9375\]/);
-    expect((await cli('quantize', float, '--wq', '2', '--aq', '2', '--iq', '2', '-o', join(dir, 'q2'))).code).toBe(0);
-    expect((await cli('check', join(dir, 'q2', 'model.json'), '--scale', '255')).code).toBe(0);
+    expect((await cli('quantize', float, '--wq', '2', '--aq', '2', '--iq', '2', '-o', join(dir(), 'q2'))).code).toBe(0);
+    expect((await cli('check', join(dir(), 'q2', 'model.json'), '--scale', '255')).code).toBe(0);
     expect((await cli('quantize', float)).code).toBe(2);
   });
 });
 
 describe('the built CLI', () => {
-  beforeAll(() => {
-    // build when dist is missing or older than these commands
-    const cli = join(ROOT, 'dist', 'cli.js');
-    const src = ['convert', 'check', 'summary', 'quantize'].map((c) => join(ROOT, 'src', 'cli', 'commands', `${c}.ts`));
-    if (!existsSync(cli) || src.some((f) => statSync(f).mtimeMs > statSync(cli).mtimeMs)) {
-      const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8' });
-      if (b.status !== 0) throw new Error(`vite build failed: ${b.stderr}`);
-    }
-  });
+  beforeAll(() => buildCliIfStale(['convert', 'check', 'summary', 'quantize']));
 
   it('returns the exit codes of check in a real process, with no tfjs banner in the output', () => {
-    const run = (...a: string[]) => spawnSync('node', [join(ROOT, 'bin', 'spikemesh.js'), ...a], { encoding: 'utf8' });
+    const run = (...a: string[]) => runBuiltCli(a);
     const bad = run('check', float);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toContain('NOT convertible');

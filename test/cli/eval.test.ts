@@ -2,38 +2,22 @@
 // the integer reference computed here; --batch does not change any output (webgpu and
 // reference); tfjs models converted on the fly; atomic --output; usage errors; the built CLI in
 // a real process (GPU work in the child, exit code from the parent).
-import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { analyze, loadTfjsModel, quantize, referenceClasses, saveTfjsModel } from '../../src/convert/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyze, loadTfjsModel, quantize, referenceClasses } from '../../src/convert/index.js';
 import { saveModel } from '../../src/model/files.js';
 import type { ModelSpec } from '../../src/model/types.js';
 import { referenceForward } from '../../src/reference/forward.js';
+import { buildCliIfStale, cli, runBuiltCli } from '../helpers/cli.js';
 import { idxPair } from '../helpers/idx.js';
 import { mulberry32, randomInput, randomModel } from '../helpers/random-model.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { saveTinyFloatModel } from '../helpers/tiny-tfjs.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const N = 40;
 const SHAPE: [number, number, number] = [8, 8, 1];
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 function argmaxRows(data: ArrayLike<number>, n: number): number[] {
   const k = data.length / n;
@@ -44,7 +28,7 @@ function argmaxRows(data: ArrayLike<number>, n: number): number[] {
   });
 }
 
-let dir = '';
+const dir = useTempDir('spikemesh-eval-');
 let spec: ModelSpec;
 let modelPath = '';
 let images = '';
@@ -53,7 +37,6 @@ let labels: number[] = [];
 beforeAll(async () => {
   // webgpu commands run in this process (no child) so the in-process tests reach the GPU code
   process.env.SPIKEMESH_IN_PROCESS = '1';
-  dir = await mkdtemp(join(tmpdir(), 'spikemesh-eval-'));
   spec = randomModel(29, {
     inputShape: SHAPE,
     thresholds: 'typical',
@@ -63,18 +46,17 @@ beforeAll(async () => {
       { kind: 'FullyConnected', units: 3, activation: false },
     ],
   });
-  modelPath = (await saveModel(spec, join(dir, 'model.json'))).json;
+  modelPath = (await saveModel(spec, join(dir(), 'model.json'))).json;
   imageData = randomInput(22, SHAPE, N, 8).data;
   const rng = mulberry32(23);
   labels = Array.from({ length: N }, () => Math.floor(rng() * 3));
   const pair = idxPair(imageData, labels, 8, 8);
-  images = join(dir, 't10k-images-idx3-ubyte');
+  images = join(dir(), 't10k-images-idx3-ubyte');
   await writeFile(images, pair.images);
-  await writeFile(join(dir, 't10k-labels-idx1-ubyte'), pair.labels);
+  await writeFile(join(dir(), 't10k-labels-idx1-ubyte'), pair.labels);
 });
-afterAll(async () => {
+afterAll(() => {
   delete process.env.SPIKEMESH_IN_PROCESS;
-  await rm(dir, { recursive: true, force: true });
 });
 
 interface EvalJson {
@@ -130,7 +112,7 @@ describe('spikemesh eval on a spikemesh model', () => {
     const runs: string[] = [];
     const variants = [['reference', '40'], ['webgpu', '1'], ['webgpu', '7'], ['webgpu', '40'], ['webgpu', '1000'], ['webgpu', '7', 'always']] as const;
     for (const [backend, batch, specialize = 'never'] of variants) {
-      const out = join(dir, `pred-${backend}-${batch}-${specialize}.jsonl`);
+      const out = join(dir(), `pred-${backend}-${batch}-${specialize}.jsonl`);
       const r = await cli('eval', modelPath, '--data', images, '--backend', backend, '--batch', batch, '--specialize', specialize, '--output', out);
       expect(r.code, r.err).toBe(0);
       expect(r.out).toContain(`wrote ${out} (${N} lines)`);
@@ -146,11 +128,11 @@ describe('spikemesh eval on a spikemesh model', () => {
       expect(l.output).toEqual(Array.from(ref.output.data.subarray(i * 3, i * 3 + 3)));
     });
     // no temporary files are left beside the outputs
-    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect((await readdir(dir())).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('--output is atomic: a run that fails midway leaves the previous file and no temporary file', async () => {
-    const sub = await mkdtemp(join(dir, 'atomic-'));
+    const sub = await mkdtemp(join(dir(), 'atomic-'));
     const bad = labels.slice();
     bad[5] = 7; // outside the model's 3 classes: the third batch of 2 fails
     const pair = idxPair(imageData, bad, 8, 8);
@@ -166,7 +148,7 @@ describe('spikemesh eval on a spikemesh model', () => {
   });
 
   it('--labels names the labels of an IDX images file; without labels there is no accuracy', async () => {
-    const sub = await mkdtemp(join(dir, 'labels-'));
+    const sub = await mkdtemp(join(dir(), 'labels-'));
     const pair = idxPair(imageData, labels, 8, 8);
     await writeFile(join(sub, 'digits.idx3'), pair.images);
     await writeFile(join(sub, 'classes.idx1'), pair.labels);
@@ -191,7 +173,7 @@ describe('spikemesh eval on a spikemesh model', () => {
       ['--limit', '-3'],
       ['--wq', '4', '--aq', '4'],
       ['--scale', '255'],
-      ['--labels', join(dir, 't10k-labels-idx1-ubyte'), '--data', 'mnist'],
+      ['--labels', join(dir(), 't10k-labels-idx1-ubyte'), '--data', 'mnist'],
     ];
     for (const extra of usage) {
       const args = extra.includes('--data') ? ['eval', modelPath, ...extra] : ['eval', modelPath, '--data', images, ...extra];
@@ -199,15 +181,15 @@ describe('spikemesh eval on a spikemesh model', () => {
       expect(r.code, `${extra.join(' ')}: ${r.err}`).toBe(2);
       expect(r.err).toMatch(/^spikemesh: /);
     }
-    const missing = await cli('eval', modelPath, '--data', join(dir, 'nope'), '--backend', 'reference');
+    const missing = await cli('eval', modelPath, '--data', join(dir(), 'nope'), '--backend', 'reference');
     expect(missing.code).toBe(1);
-    expect(missing.err).toContain(`unknown dataset '${join(dir, 'nope')}'`);
+    expect(missing.err).toContain(`unknown dataset '${join(dir(), 'nope')}'`);
     const mnist = await cli('eval', modelPath, '--data', 'mnist', '--limit', '2', '--backend', 'reference');
     expect(mnist.code).toBe(1);
     expect(mnist.err).toContain("dataset 'mnist' has images of shape [28,28,1], the model expects [8,8,1]");
-    const noModel = await cli('eval', join(dir, 'absent.json'), '--data', images, '--backend', 'reference');
+    const noModel = await cli('eval', join(dir(), 'absent.json'), '--data', images, '--backend', 'reference');
     expect(noModel.code).toBe(1);
-    expect(noModel.err).toContain(`cannot read ${join(dir, 'absent.json')}`);
+    expect(noModel.err).toContain(`cannot read ${join(dir(), 'absent.json')}`);
   });
 });
 
@@ -215,20 +197,7 @@ describe('spikemesh eval on a tfjs model', () => {
   let float = '';
   let floatModel: tf.LayersModel;
   beforeAll(async () => {
-    const L = tf.layers;
-    let seed = 31;
-    const init = () => tf.initializers.glorotUniform({ seed: seed++ });
-    const model = tf.sequential({ name: 'tiny', layers: [
-      L.inputLayer({ inputShape: SHAPE }),
-      L.conv2d({ name: 'conv1', filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: init() }),
-      L.batchNormalization({ name: 'bn1' }),
-      L.reLU({ name: 'relu1', maxValue: 6 }),
-      L.maxPooling2d({ name: 'pool1', poolSize: 2, padding: 'same' }),
-      L.flatten({ name: 'flatten' }),
-      L.dense({ name: 'dense', units: 3, kernelInitializer: init() }),
-    ] });
-    await saveTfjsModel(model, join(dir, 'tiny'));
-    float = join(dir, 'tiny', 'model.json');
+    float = await saveTinyFloatModel(dir(), 31);
     floatModel = await loadTfjsModel(float);
   });
 
@@ -270,19 +239,12 @@ describe('spikemesh eval on a tfjs model', () => {
 });
 
 describe('the built CLI', () => {
-  beforeAll(() => {
-    const cliJs = join(ROOT, 'dist', 'cli.js');
-    const src = ['eval.ts', 'index.ts'].map((c) => join(ROOT, 'src', 'cli', 'commands', c));
-    if (!existsSync(cliJs) || src.some((f) => statSync(f).mtimeMs > statSync(cliJs).mtimeMs)) {
-      const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8' });
-      if (b.status !== 0) throw new Error(`vite build failed: ${b.stderr}`);
-    }
-  });
+  beforeAll(() => buildCliIfStale(['eval', 'index']));
 
   it('runs eval on the GPU in a child process and returns its exit code', () => {
     const env = { ...process.env };
     delete env.SPIKEMESH_IN_PROCESS;
-    const run = (...a: string[]) => spawnSync('node', [join(ROOT, 'bin', 'spikemesh.js'), ...a], { encoding: 'utf8', env });
+    const run = (...a: string[]) => runBuiltCli(a, env);
     const ok = run('eval', modelPath, '--data', images, '--limit', '10');
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/accuracy: [\d.]+% \(\d+ \/ 10\)/);

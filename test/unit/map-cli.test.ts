@@ -1,38 +1,20 @@
 // `spikemesh devices` and `spikemesh map`, run in-process through the CLI's main().
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { saveModel } from '../../src/model/files.js';
 import { AKD1000_DESCRIPTION } from '../../src/scheduler/devices.js';
+import { cli } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 import { dsCnnKws, ModelBuilder } from './map-models.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
-
-let dir = '';
+const dir = useTempDir('spikemesh-map-');
 let kws = '';
 let mixed = '';
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'spikemesh-map-'));
-  kws = (await saveModel(dsCnnKws(), join(dir, 'kws.json'))).json;
+  kws = (await saveModel(dsCnnKws(), join(dir(), 'kws.json'))).json;
   const m = new ModelBuilder([6, 6, 2], 1).inputData('input', 4).conv('ok', 4).conv('bad_kernel', 4, { kernel: 4 }).build('mixed');
-  mixed = (await saveModel(m, join(dir, 'mixed.json'))).json;
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  mixed = (await saveModel(m, join(dir(), 'mixed.json'))).json;
 });
 
 describe('spikemesh devices', () => {
@@ -95,7 +77,7 @@ describe('spikemesh map', () => {
   });
 
   it('takes a mesh description file as --device', async () => {
-    const mesh = join(dir, 'mesh.json');
+    const mesh = join(dir(), 'mesh.json');
     await writeFile(mesh, JSON.stringify({ ...AKD1000_DESCRIPTION, name: 'half', rows: 2, npKinds: AKD1000_DESCRIPTION.npKinds.map((k) => ({ ...k, maxColumns: Number.isFinite(k.maxColumns) ? k.maxColumns : null })) }));
     const j = JSON.parse((await cli('map', kws, '--device', mesh, '--json')).out);
     expect([j.device, j.deviceNps]).toEqual(['half', 40]);
@@ -105,7 +87,7 @@ describe('spikemesh map', () => {
     expect((await cli('map', kws, '--device', 'AKD9')).code).toBe(2);
     expect((await cli('map', kws, '--mode', 'most')).code).toBe(2);
     expect((await cli('map', kws, '--density', '2')).code).toBe(2);
-    const missing = await cli('map', kws, '--device', join(dir, 'nope.json'));
+    const missing = await cli('map', kws, '--device', join(dir(), 'nope.json'));
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('cannot read the mesh description (ENOENT)');
   });

@@ -1,33 +1,19 @@
 // `spikemesh sweep`, run in-process through the CLI's main() on the reference backend.
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { saveTfjsModel } from '../../src/convert/index.js';
 import { saveModel } from '../../src/model/files.js';
 import type { SweepReport } from '../../src/temporal/index.js';
+import { cli } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 import { lcg } from './temporal-fixtures.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
-
-let dir = '';
+const dir = useTempDir('spikemesh-sweep-');
 let floatModel = '';
 let irModel = '';
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'spikemesh-sweep-'));
   await tf.setBackend('cpu');
   const L = tf.layers;
   const model = tf.sequential({ layers: [
@@ -36,8 +22,8 @@ beforeAll(async () => {
     L.flatten(),
     L.dense({ units: 10 }),
   ] });
-  await saveTfjsModel(model, join(dir, 'float'));
-  floatModel = join(dir, 'float', 'model.json');
+  await saveTfjsModel(model, join(dir(), 'float'));
+  floatModel = join(dir(), 'float', 'model.json');
   const rand = lcg(3);
   irModel = (await saveModel({
     version: 1,
@@ -48,15 +34,12 @@ beforeAll(async () => {
         activation: { bits: 4, threshold: new Int32Array(4).fill(200), actStep16: new Uint16Array(4).fill(2000) } },
       { name: 'fc', kind: 'FullyConnected', units: 10, weightBits: 4, weights: Int8Array.from({ length: 7 * 7 * 4 * 10 }, () => Math.round(rand() * 14 - 7)), activation: null },
     ],
-  }, join(dir, 'ir.json'))).json;
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  }, join(dir(), 'ir.json'))).json;
 });
 
 describe('spikemesh sweep', () => {
   it('a float tfjs model: JSON report with one row per checkpoint, source accuracy and MACs, and an SVG', async () => {
-    const svg = join(dir, 'plot.svg');
+    const svg = join(dir(), 'plot.svg');
     const r = await cli('sweep', floatModel, '--data', 'mnist', '--limit', '20', '--calibration', '20', '--timesteps', '8', '--checkpoints', '2,8',
       '--method', 'percentile', '--scale', '255', '--backend', 'reference', '--json', '--svg', svg);
     expect(r.err).toBe('');
@@ -90,7 +73,7 @@ describe('spikemesh sweep', () => {
     expect(method.err).toMatch(/--method median: expected one of max, percentile, ecc/);
     const both = await cli('sweep', floatModel, '--data', 'mnist', '--json', '--csv', '--backend', 'reference');
     expect(both.code).toBe(2);
-    const missing = await cli('sweep', join(dir, 'nope.json'), '--data', 'mnist', '--backend', 'reference');
+    const missing = await cli('sweep', join(dir(), 'nope.json'), '--data', 'mnist', '--backend', 'reference');
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/cannot read .*nope\.json/);
   });
