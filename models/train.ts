@@ -6,13 +6,15 @@
 //   bn:    recompute its BatchNorm statistics exactly     -> models/mnist-cnn/
 //   more:  4 more epochs at lower rates, statistics again -> models/mnist-cnn/
 //   q4:    quantize it (4-bit weights and activations, 8-bit input-layer weights),
-//          fine-tune with the quantization-aware layers  -> models/mnist-cnn-q4/
+//          fine-tune with the quantization-aware layers,
+//          align its BatchNorms with integer thresholds  -> models/mnist-cnn-q4/
 //          and convert it to the spikemesh IR            -> models/mnist-cnn-q4.akida.json + .bin
+//   align: only the last two steps, on the saved q4 model (not part of `all`: q4 does them)
 //
 // Data: the 10,000 digits of the `mnist` package, split per class (first 80% train, last 20%
 // held out). The tfjs CPU backend is slow (pure JS): the network is small and epochs few.
 import * as tf from '@tensorflow/tfjs';
-import { classAccuracy, analyze, convert, loadTfjsModel, predictClasses, quantize, QuantizedReLU, saveTfjsModel } from '../src/convert/index.js';
+import { alignThresholds, classAccuracy, analyze, convert, loadTfjsModel, predictClasses, quantize, QuantizedReLU, saveTfjsModel } from '../src/convert/index.js';
 import { quantizeWeights } from '../src/convert/qlayers.js';
 import { mulberry32 } from '../src/data/rng.js';
 import { saveModel } from '../src/model/files.js';
@@ -253,6 +255,21 @@ async function trainQuantized() {
   recalibrateBatchNorm(model, train);
   log(`after fine-tuning, BatchNorm statistics recomputed: held-out ${(accuracy(model, test) * 100).toFixed(2)}%`);
   if (fitActivationSteps(model).length) log(`after re-fitting the act_step range: held-out ${(accuracy(model, test) * 100).toFixed(2)}%`);
+  await alignAndConvert(model);
+}
+
+/** Aligns the quantized model's BatchNorms with integer thresholds (src/convert/align.ts), saves
+ * it and its conversion. Run alone on a saved q4 model: `npx vite-node models/train.ts align`. */
+async function alignAndConvert(model?: tf.LayersModel) {
+  const test = mnistHeldOut();
+  model ??= await loadTfjsModel(`${HERE}mnist-cnn-q4/model.json`);
+  log(`quantized, before aligning: held-out ${(accuracy(model, test) * 100).toFixed(2)}%`);
+  const aligned = await alignThresholds(model, { inputScaling: { scale: 255, shift: 0 } });
+  for (const l of aligned.layers) {
+    log(`  ${l.layer}: ${l.aligned ? 'aligned' : 'not aligned'}, level widths moved by ${(l.maxStepChange * 100).toFixed(2)}% at most, ` +
+      `first boundaries by ${l.maxThresholdMove.toFixed(2)} potential units${l.problems.length ? `; ${l.problems.join('; ')}` : ''}`);
+  }
+  log(`quantized, aligned: held-out ${(accuracy(model, test) * 100).toFixed(2)}%`);
   await saveTfjsModel(model, `${HERE}mnist-cnn-q4`);
   log(`saved ${HERE}mnist-cnn-q4`);
   const report = await analyze(model, { inputScaling: { scale: 255, shift: 0 } });
@@ -263,8 +280,9 @@ async function trainQuantized() {
 }
 
 const stage = process.argv[2] ?? 'all';
-if (!['float', 'bn', 'more', 'q4', 'all'].includes(stage)) throw new Error(`stage '${stage}': expected float, bn, more, q4 or all`);
+if (!['float', 'bn', 'more', 'q4', 'align', 'all'].includes(stage)) throw new Error(`stage '${stage}': expected float, bn, more, q4, align or all`);
 if (stage === 'float' || stage === 'all') await trainFloat();
 if (stage === 'bn' || stage === 'all') await fixFloatBatchNorm();
 if (stage === 'more' || stage === 'all') await trainFloatMore();
 if (stage === 'q4' || stage === 'all') await trainQuantized();
+if (stage === 'align') await alignAndConvert();

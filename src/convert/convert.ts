@@ -46,6 +46,22 @@ export interface ConversionResult {
   notes: string[];
   /** IR layer name -> the tfjs layers folded into it */
   sources: Record<string, string[]>;
+  /** what each activation's thresholds and steps were folded from (used by alignThresholds) */
+  folds: FoldRecord[];
+}
+
+/** The float parameters behind one layer's integer activation. */
+export interface FoldRecord {
+  /** IR layer name */
+  layer: string;
+  /** the tfjs BatchNormalization folded into it, if any */
+  batchNorm?: tf.layers.Layer;
+  fold: FoldInput;
+  /** level width of the QuantizedReLU (float units) */
+  width: number;
+  bits: number;
+  /** pooling area A (average pooling before the activation), else 1 */
+  area: number;
 }
 
 /** Converts a quantized model; throws ConversionError listing every problem found. */
@@ -65,7 +81,7 @@ export async function analyze(model: tf.LayersModel, options: ConvertOptions = {
   try {
     layers = serialLayers(model);
   } catch (err) {
-    return { spec: null, issues: [{ layer: '(model)', kind: 'conversion', message: (err as Error).message }], notes: [], sources: {} };
+    return { spec: null, issues: [{ layer: '(model)', kind: 'conversion', message: (err as Error).message }], notes: [], sources: {}, folds: [] };
   }
   let source = model;
   if (options.quantization && layers.some((l) => isFloatNeural(l.getClassName()) || isFloatRelu(l))) {
@@ -92,12 +108,13 @@ export async function analyze(model: tf.LayersModel, options: ConvertOptions = {
     }
   }
   const sources = Object.fromEntries(blocks.map((b) => [b.name, b.sources]));
-  if (issues.length) return { spec: null, issues, notes, sources };
+  if (issues.length) return { spec: null, issues, notes, sources, folds: [] };
 
-  const builder = new SpecBuilder(source, scaling, options.inputBits ?? 8, issues, notes);
+  const folds: FoldRecord[] = [];
+  const builder = new SpecBuilder(source, scaling, options.inputBits ?? 8, issues, notes, folds);
   const spec = builder.build(blocks, options.name ?? source.name);
   if (source !== model) source.dispose();
-  return { spec: issues.length ? null : spec, issues, notes, sources };
+  return { spec: issues.length ? null : spec, issues, notes, sources, folds };
 }
 
 function isFloatRelu(l: tf.layers.Layer): boolean {
@@ -156,6 +173,7 @@ class SpecBuilder {
     private readonly inputBits: number,
     private readonly issues: CompatibilityIssue[],
     private readonly notes: string[],
+    private readonly folds: FoldRecord[],
   ) {}
 
   private issue(layer: string, message: string, fix?: string): void {
@@ -315,6 +333,7 @@ class SpecBuilder {
       const act = block.activation.layer as QuantizedReLU;
       const width = act.levelWidth();
       const folded = foldActivation(fold, width, act.bits, area);
+      this.folds.push({ layer: n.name, batchNorm: block.bn, fold, width, bits: act.bits, area });
       for (const p of folded.problems) this.issue(n.name, p);
       sign = folded.sign;
       activation = { bits: act.bits as ActBits, threshold: folded.threshold, actStep16: folded.actStep16 };

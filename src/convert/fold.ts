@@ -216,3 +216,57 @@ export function foldPredictScale(f: FoldInput): FoldedPredictScale {
 function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(6);
 }
+
+/** BatchNorm parameters that put a channel's level boundaries where integer thresholds can follow. */
+export interface AlignedBatchNorm {
+  gamma: Float64Array;
+  beta: Float64Array;
+  /** the largest relative change of a channel's level width in potential units, |S' - S| / S */
+  maxStepChange: number;
+  /** the largest move of a channel's first boundary, in potential units */
+  maxThresholdMove: number;
+  /** channels left as they were, with the reason */
+  problems: string[];
+}
+
+/**
+ * Aligns the quantized float model with the integer contract (align.ts). Per channel, BatchNorm's
+ * gamma and beta are moved so that the step S becomes a whole number s of potential units and
+ * every level boundary X0 + (n + 1/2) S falls half a unit above the integer T + n s (of the pooled
+ * sum under average pooling). Integer potentials then cross the float boundaries exactly where
+ * they cross Akida's p > T + n s, and float rounding in the float model (half a unit away) cannot
+ * change a level. Without this, an integer T and a 16th-of-a-unit step cannot follow the 15 real
+ * boundaries of a 4-bit activation when S spans tens of units: some levels come out one off.
+ * With 1 bit only the first boundary counts and S is kept.
+ */
+export function alignBatchNorm(f: FoldInput, width: number, bits: number, area = 1): AlignedBatchNorm {
+  const bn = f.bn;
+  if (!bn) throw new Error('alignBatchNorm: the channel scale lives in BatchNorm; this layer has none');
+  const n = channels(f);
+  const out: AlignedBatchNorm = {
+    gamma: Float64Array.from(bn.gamma),
+    beta: Float64Array.from(bn.beta),
+    maxStepChange: 0,
+    maxThresholdMove: 0,
+    problems: [],
+  };
+  for (let o = 0; o < n; o++) {
+    const af = affine(f, o, out.problems);
+    if (!af) continue;
+    const s = af.gain * width;
+    const aligned = bits === 1 ? s : Math.round(s);
+    if (aligned < 1 || aligned > MAX_ACT_STEP) {
+      out.problems.push(`channel ${o}: act_step ${fmt(s)} potential units cannot become a whole number in [1, ${MAX_ACT_STEP}]`);
+      continue;
+    }
+    const t = Math.round(af.x0 + s / 2 - 0.5 / area);
+    const x0 = t + 0.5 / area - aligned / 2;
+    const sfa = f.sf[o]! * f.a;
+    const g = (af.sign * sfa * width) / aligned;
+    out.gamma[o] = g * Math.sqrt(bn.variance[o]! + bn.epsilon);
+    out.beta[o] = g * (bn.mean[o]! - f.bias[o]! - (af.sign * x0) / sfa);
+    out.maxStepChange = Math.max(out.maxStepChange, Math.abs(aligned - s) / s);
+    out.maxThresholdMove = Math.max(out.maxThresholdMove, Math.abs(x0 + aligned / 2 - (af.x0 + s / 2)));
+  }
+  return out;
+}

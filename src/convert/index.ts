@@ -11,10 +11,11 @@ export {
   type WeightQuantizer,
 } from './qlayers.js';
 export { quantize, calibrate, type QuantizeOptions } from './quantize.js';
-export { convert, analyze, type ConvertOptions, type ConversionResult } from './convert.js';
+export { convert, analyze, type ConvertOptions, type ConversionResult, type FoldRecord } from './convert.js';
+export { alignThresholds, type AlignmentReport, type LayerAlignment } from './align.js';
 export { check, formatReport, type CompatibilityReport, type CheckOptions } from './check.js';
 export { hardwareIssues } from './hardware.js';
 export { ConversionError, formatCompatibilityIssue, type CompatibilityIssue, type IssueKind } from './issues.js';
-export { foldActivation, foldPredictScale, type FoldInput, type BatchNormParams } from './fold.js';
+export { foldActivation, foldPredictScale, alignBatchNorm, type FoldInput, type BatchNormParams, type AlignedBatchNorm } from './fold.js';
 export { loadTfjsModel, fetchTfjsModel, saveTfjsModel, modelFromArtifacts } from './tfjs-io.js';
 export { imagesToTensor, predictClasses, classAccuracy, compareAccuracy, referenceClasses } from './evaluate.js';

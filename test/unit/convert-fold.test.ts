@@ -1,7 +1,7 @@
 // BatchNorm/bias folding: the integer activation of the folded constants against the float
 // rule it replaces, over every integer potential in a range.
 import { describe, expect, it } from 'vitest';
-import { foldActivation, foldPredictScale, type FoldInput } from '../../src/convert/fold.js';
+import { alignBatchNorm, foldActivation, foldPredictScale, type FoldInput } from '../../src/convert/fold.js';
 import { mulberry32 } from '../../src/data/rng.js';
 import { activate, rescale } from '../../src/reference/activation.js';
 
@@ -28,18 +28,7 @@ describe('foldActivation', () => {
     const rand = mulberry32(7);
     for (const bits of [1, 2, 4]) {
       const n = 40;
-      const f: FoldInput = {
-        a: 5 + 20 * rand(),
-        sf: Array.from({ length: n }, () => 2 + 30 * rand()),
-        bias: Array.from({ length: n }, () => rand() - 0.5),
-        bn: {
-          gamma: Array.from({ length: n }, () => (rand() < 0.3 ? -1 : 1) * (0.5 + rand())),
-          beta: Array.from({ length: n }, () => rand() - 0.3),
-          mean: Array.from({ length: n }, () => rand() - 0.5),
-          variance: Array.from({ length: n }, () => 0.2 + rand()),
-          epsilon: 1e-3,
-        },
-      };
+      const f = randomFold(rand, n);
       const width = 0.05 + 0.3 * rand();
       const r = foldActivation(f, width, bits);
       expect(r.problems).toEqual([]);
@@ -126,5 +115,83 @@ describe('foldPredictScale', () => {
         expect(Math.abs(predicted - z)).toBeLessThanOrEqual(0.5 / ((f.sf[o]! * f.a) / Math.abs(g)) + 2e-4 * Math.abs(z) + 1e-9);
       }
     }
+  });
+});
+
+/** A layer of n channels with BatchNorm (30% negative gammas) and random scales, seeded. */
+function randomFold(rand: () => number, n: number, sfMax = 30): FoldInput {
+  return {
+    a: 5 + 20 * rand(),
+    sf: Array.from({ length: n }, () => 2 + sfMax * rand()),
+    bias: Array.from({ length: n }, () => rand() - 0.5),
+    bn: {
+      gamma: Array.from({ length: n }, () => (rand() < 0.3 ? -1 : 1) * (0.5 + rand())),
+      beta: Array.from({ length: n }, () => rand() - 0.3),
+      mean: Array.from({ length: n }, () => rand() - 0.5),
+      variance: Array.from({ length: n }, () => 0.2 + rand()),
+      epsilon: 1e-3,
+    },
+  };
+}
+
+describe('alignBatchNorm', () => {
+  it('after aligning, the folded integer activation equals the float levels for every potential (no one-off levels)', () => {
+    const rand = mulberry32(11);
+    for (const bits of [1, 2, 4]) {
+      for (const area of [1, 4]) {
+        const n = 30;
+        const f = randomFold(rand, n);
+        const width = 0.05 + 0.3 * rand();
+        const aligned = alignBatchNorm(f, width, bits, area);
+        expect(aligned.problems).toEqual([]);
+        // stored as float32, as a tfjs BatchNormalization keeps them
+        const g = { ...f, bn: { ...f.bn!, gamma: Float32Array.from(aligned.gamma), beta: Float32Array.from(aligned.beta) } };
+        const r = foldActivation(g, width, bits, area);
+        expect(r.problems).toEqual([]);
+        if (bits > 1) expect(Array.from(r.actStep16).every((s) => s % 16 === 0), 'whole-unit steps').toBe(true);
+        for (let o = 0; o < n; o++) {
+          for (let sum = -3000 * area; sum <= 3000 * area; sum++) {
+            const integer = activate(r.sign[o]! * sum, r.threshold[o]!, r.actStep16[o]!, area, 2 ** bits - 1);
+            const float = floatLevel(g, o, sum / area, width, bits);
+            if (integer !== float) expect.fail(`${bits} bits, area ${area}, channel ${o}, pooled sum ${sum}: integer ${integer}, float ${float}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('moves each boundary by less than a potential unit and each level width by at most half a unit', () => {
+    const rand = mulberry32(12);
+    const f = randomFold(rand, 50);
+    const width = 0.2;
+    const before = foldActivation(f, width, 4);
+    const aligned = alignBatchNorm(f, width, 4);
+    const after = foldActivation({ ...f, bn: { ...f.bn!, gamma: aligned.gamma, beta: aligned.beta } }, width, 4);
+    let largest = 0;
+    for (let o = 0; o < 50; o++) {
+      const s = before.step[o]!;
+      expect(Math.abs(after.step[o]! - s)).toBeLessThanOrEqual(0.5 + 1e-9);
+      expect(after.sign[o]).toBe(before.sign[o]);
+      expect(Math.abs(after.threshold[o]! - before.threshold[o]!)).toBeLessThanOrEqual(1);
+      largest = Math.max(largest, Math.abs(after.step[o]! - s) / s);
+    }
+    expect(aligned.maxStepChange).toBeCloseTo(largest, 12);
+    expect(aligned.maxThresholdMove).toBeLessThanOrEqual(0.5 + 1e-9);
+  });
+
+  it('leaves channels whose step cannot become a whole unit as they were, and says why', () => {
+    // S = sf * a * width / |g|: 0.01 and 9000 potential units
+    const f: FoldInput = { a: 1, sf: [0.1, 90000], bias: [0, 0], bn: { gamma: [1, 1], beta: [0.1, 0.1], mean: [0, 0], variance: [1, 1], epsilon: 0 } };
+    const aligned = alignBatchNorm(f, 0.1, 4);
+    expect(aligned.problems).toEqual([
+      'channel 0: act_step 0.0100000 potential units cannot become a whole number in [1, 4095.9375]',
+      'channel 1: act_step 9000 potential units cannot become a whole number in [1, 4095.9375]',
+    ]);
+    expect(Array.from(aligned.gamma)).toEqual([1, 1]);
+    expect(Array.from(aligned.beta)).toEqual([0.1, 0.1]);
+  });
+
+  it('needs a BatchNorm to move', () => {
+    expect(() => alignBatchNorm({ a: 1, sf: [1], bias: [0] }, 1, 4)).toThrow(/has none/);
   });
 });

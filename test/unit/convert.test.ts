@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import {
+  alignThresholds,
   convert,
   ConversionError,
   QuantizedConv2D,
@@ -20,11 +21,12 @@ import { compareWithTfjs, randomImages, randomize } from './convert-helpers.js';
 const L = tf.layers;
 const N = 48;
 
-async function roundTrip(layers: tf.layers.Layer[], shape: Shape3, seed: number, scaling = { scale: 255, shift: 0 }, negativeGamma = false) {
+async function roundTrip(layers: tf.layers.Layer[], shape: Shape3, seed: number, scaling = { scale: 255, shift: 0 }, negativeGamma = false, align = false) {
   const model = tf.sequential({ layers: [L.inputLayer({ inputShape: shape }), ...layers] });
   const images = randomImages(N, shape, seed);
   const x = tf.tensor4d(Float32Array.from(images), [N, ...shape]).sub(scaling.shift).div(scaling.scale);
   randomize(model, x, seed, negativeGamma);
+  if (align) await alignThresholds(model, { inputScaling: scaling });
   const spec = await convert(model, { inputScaling: scaling });
   const agreement = await compareWithTfjs(model, spec, images, N, scaling);
   return { model, spec, agreement };
@@ -40,6 +42,26 @@ function expectAgreement(a: Awaited<ReturnType<typeof compareWithTfjs>>, perMill
 }
 
 describe('convert', () => {
+  it('after alignThresholds, every integer level equals the quantized model\'s level (negative gammas, average pooling, 2 and 4 bits)', async () => {
+    const { agreement } = await roundTrip([
+      new QuantizedConv2D({ name: 'c1', filters: 8, kernelSize: 3, padding: 'same', bits: 8 }),
+      L.averagePooling2d({ name: 'p1', poolSize: 2 }),
+      L.batchNormalization({ name: 'bn1' }),
+      new QuantizedReLU({ name: 'r1', bits: 4 }),
+      new QuantizedConv2D({ name: 'c2', filters: 12, kernelSize: 3, padding: 'same', bits: 4, perAxis: true }),
+      L.batchNormalization({ name: 'bn2' }),
+      new QuantizedReLU({ name: 'r2', bits: 4 }),
+      L.maxPooling2d({ name: 'p2', poolSize: 2 }),
+      new QuantizedSeparableConv2D({ name: 's3', filters: 16, kernelSize: 3, padding: 'same', bits: 4 }),
+      L.batchNormalization({ name: 'bn3' }),
+      new QuantizedReLU({ name: 'r3', bits: 2 }),
+      L.flatten({ name: 'f' }),
+      new QuantizedDense({ name: 'd', units: 5, bits: 4 }),
+    ], [16, 16, 1], 303, { scale: 255, shift: 0 }, true, true);
+    for (const l of agreement.layers) expect(l.mismatches, `layer ${l.name}: ${l.mismatches} of ${l.total}`).toBe(0);
+    expect(agreement.sameClass).toBe(agreement.n);
+  });
+
   it('conv + max pool before BN + separable + dense: InputConvolutional, flipped kernels, potentials-only output', async () => {
     const { spec, agreement } = await roundTrip([
       new QuantizedConv2D({ name: 'c1', filters: 8, kernelSize: 3, padding: 'same', bits: 4, perAxis: true }),

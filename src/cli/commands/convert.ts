@@ -2,7 +2,7 @@
 // with --wq/--aq) -> a spikemesh model (.json + .bin), written atomically.
 import type { Command } from 'commander';
 import { UsageError } from '../main.js';
-import { addQuantizeOptions, addScalingOptions, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
+import { addQuantizeOptions, addScalingOptions, printAlignment, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
 
 interface ConvertOpts extends TfjsModelOpts {
   output: string;
@@ -25,10 +25,11 @@ export function register(program: Command): void {
     const quantization = quantizationFrom(opts);
     const inputScaling = scalingFrom(opts);
     await quietTfjs();
-    const { loadTfjsModel, quantize, analyze, hardwareIssues, formatCompatibilityIssue, ConversionError } = await import('../../convert/index.js');
+    const { loadTfjsModel, quantize, analyze, alignThresholds, hardwareIssues, formatCompatibilityIssue, ConversionError } = await import('../../convert/index.js');
     const { saveModel } = await import('../../model/files.js');
     let model = await loadTfjsModel(path);
     if (quantization) model = quantize(model, quantization);
+    if (opts.align) printAlignment(await alignThresholds(model, { inputScaling, inputBits }));
     const result = await analyze(model, { inputScaling, inputBits });
     if (!result.spec) throw new ConversionError(result.issues);
     const files = await saveModel(result.spec, opts.output);

@@ -73,6 +73,7 @@ async function loadForEval(path: string, f: EvalFlags, options: ModelOptions): P
     throw new UsageError(`${path} is a float tfjs model: give --wq and --aq (and --iq for the first layer) to quantize it on the fly`);
   }
   const quantized = quantization ? cv.quantize(source, quantization) : source;
+  const alignment = f.align ? await cv.alignThresholds(quantized, { inputScaling }) : null;
   const result = await cv.analyze(quantized, { inputScaling });
   if (!result.spec) throw new cv.ConversionError(result.issues);
   const classifier = (m: tf.LayersModel): Classifier => (b: ImageBatch) => {
@@ -87,6 +88,9 @@ async function loadForEval(path: string, f: EvalFlags, options: ModelOptions): P
   if (!isQuantized) compare.float = classifier(source);
   compare.quantized = classifier(quantized);
   const notes = [...result.notes];
+  for (const l of alignment?.layers ?? []) {
+    notes.push(`--align: ${l.layer} ${l.aligned ? `aligned (level widths moved by ${(100 * l.maxStepChange).toFixed(2)}% at most)` : `not aligned: ${l.problems.join('; ')}`}`);
+  }
   if (isQuantized && quantization) notes.push('the tfjs model was already quantized: re-quantized with the given bits, so "quantized" is the re-quantized model');
   return { model: new Model(result.spec, options), kind: 'tfjs', compare, notes };
 }

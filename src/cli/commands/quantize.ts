@@ -2,7 +2,7 @@
 // tfjs model with quantization-aware layers, ready for fine-tuning in tfjs or for convert.
 import type { Command } from 'commander';
 import { UsageError } from '../main.js';
-import { addQuantizeOptions, quantizationFrom, quietTfjs, type TfjsModelOpts } from './tfjs-options.js';
+import { addQuantizeOptions, addScalingOptions, printAlignment, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
 
 interface QuantizeOpts extends TfjsModelOpts {
   output?: string;
@@ -21,13 +21,14 @@ export function register(program: Command): void {
     .description('quantize a tfjs LayersModel: Conv2D/SeparableConv2D/Dense/ReLU -> quantization-aware layers')
     .argument('<model>', 'tfjs model.json (float or already quantized)')
     .option('-o, --output <dir>', 'directory for the quantized model.json + weights.bin (default: <model dir>_iq<iq>_wq<wq>_aq<aq>)');
-  addQuantizeOptions(cmd).action(async (path: string, opts: QuantizeOpts) => {
+  addScalingOptions(addQuantizeOptions(cmd)).action(async (path: string, opts: QuantizeOpts) => {
     const q = quantizationFrom(opts);
     if (!q) throw new UsageError('quantize needs --wq and --aq (and optionally --iq, --per-axis)');
     await quietTfjs();
-    const { loadTfjsModel, quantize, saveTfjsModel } = await import('../../convert/index.js');
+    const { loadTfjsModel, quantize, saveTfjsModel, alignThresholds } = await import('../../convert/index.js');
     const model = await loadTfjsModel(path);
     const quantized = quantize(model, q);
+    if (opts.align) printAlignment(await alignThresholds(quantized, { inputScaling: scalingFrom(opts) }));
     const dir = opts.output ?? defaultOutput(path, q.inputWeightBits ?? q.weightBits, q.weightBits, q.activationBits);
     await saveTfjsModel(quantized, dir);
     process.stdout.write(`wrote ${dir}/model.json and ${dir}/weights.bin\n`);

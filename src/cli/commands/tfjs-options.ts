@@ -1,5 +1,6 @@
 // Options shared by the commands that read a tfjs model: quantization bits and input scaling.
 import type { Command } from 'commander';
+import type { AlignmentReport } from '../../convert/align.js';
 import type { QuantizeOptions } from '../../convert/quantize.js';
 import type { ActBits, InputScaling, WeightBits } from '../../model/types.js';
 import { UsageError } from '../main.js';
@@ -9,6 +10,7 @@ export interface TfjsModelOpts {
   aq?: string;
   iq?: string;
   perAxis?: boolean;
+  align?: boolean;
   scale?: string;
   shift?: string;
 }
@@ -18,7 +20,8 @@ export function addQuantizeOptions(cmd: Command): Command {
     .option('--wq <bits>', 'weight bits of the neural layers: 1, 2, 4 or 8 (quantizes the model first)')
     .option('--aq <bits>', 'activation bits: 1, 2 or 4')
     .option('--iq <bits>', 'weight bits of the first layer (on the 8-bit input); default --wq')
-    .option('--per-axis', 'one weight scale per output channel (default: one per tensor)');
+    .option('--per-axis', 'one weight scale per output channel (default: one per tensor)')
+    .option('--align', 'move each BatchNorm gamma/beta by less than a level so the integer thresholds reproduce the quantized model exactly (alignThresholds)');
 }
 
 export function addScalingOptions(cmd: Command): Command {
@@ -61,4 +64,12 @@ export function scalingFrom(o: TfjsModelOpts): InputScaling {
 export async function quietTfjs(): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
   tf.enableProdMode();
+}
+
+/** One line per layer of alignThresholds' report (the --align flag). */
+export function printAlignment(report: AlignmentReport): void {
+  for (const l of report.layers) {
+    const moved = `level widths moved by ${(100 * l.maxStepChange).toFixed(2)}% at most, first boundaries by ${l.maxThresholdMove.toFixed(2)} potential units`;
+    process.stdout.write(`align: ${l.layer}${l.batchNorm ? ` (${l.batchNorm})` : ''}: ${l.aligned ? moved : `not aligned: ${l.problems.join('; ')}`}\n`);
+  }
 }
