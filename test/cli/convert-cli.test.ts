@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadTfjsModel } from '../../src/convert/index.js';
+import { alignThresholds, loadTfjsModel } from '../../src/convert/index.js';
 import { loadModel } from '../../src/model/files.js';
 import { buildCliIfStale, cli, runBuiltCli } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -125,6 +125,24 @@ describe('spikemesh quantize', () => {
     expect((await cli('quantize', float, '--wq', '2', '--aq', '2', '--iq', '2', '-o', join(dir(), 'q2'))).code).toBe(0);
     expect((await cli('check', join(dir(), 'q2', 'model.json'), '--scale', '255')).code).toBe(0);
     expect((await cli('quantize', float)).code).toBe(2);
+  });
+
+  it('--align moves the BatchNorms so the integer thresholds reproduce the quantized model; convert --align does the same in memory', async () => {
+    const out = join(dir(), 'aligned');
+    const r = await cli('quantize', float, '--wq', '4', '--aq', '4', '--iq', '4', '--scale', '255', '--align', '-o', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^align: conv1 \(bn1\): level widths moved by \d+\.\d\d% at most, first boundaries by 0\.\d\d potential units$/m);
+    // the saved model is aligned: aligning it again moves nothing
+    const again = await alignThresholds(await loadTfjsModel(join(out, 'model.json')), { inputScaling: { scale: 255, shift: 0 } });
+    expect(again.layers.map((l) => [l.layer, l.aligned])).toEqual([['conv1', true]]);
+    expect(again.layers[0]!.maxStepChange).toBeLessThan(1e-6);
+    const c = await cli('convert', float, '--wq', '4', '--aq', '4', '--iq', '4', '--scale', '255', '--align', '-o', join(dir(), 'aligned.json'));
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toMatch(/^align: conv1 \(bn1\): level widths moved by/m);
+    // the converted model is the conversion of the aligned quantized model
+    const fromAligned = await cli('convert', join(out, 'model.json'), '--scale', '255', '-o', join(dir(), 'from-aligned.json'));
+    expect(fromAligned.code, fromAligned.err).toBe(0);
+    expect((await loadModel(join(dir(), 'aligned.json'))).layers).toEqual((await loadModel(join(dir(), 'from-aligned.json'))).layers);
   });
 });
 
