@@ -75,12 +75,12 @@ fn main(
 ) {
   let pixel = linear_index(gid, nwg, 64u);
   if (pixel >= params.n * OUT_H * OUT_W) { return; }
-  let px = pixel % OUT_W;
-  let py = (pixel / OUT_W) % OUT_H;
-  let n = pixel / (OUT_W * OUT_H);
+  // this pipeline computes one tile: one invocation per pooled position
+  let site = site_of(pixel, OUT_H, OUT_W, 1u);
+  let n = site.n;
   // first conv position of the pooling window, and the input pixel under its first tap
-  let cy0 = i32(py) * POOL_SY - POOL_PT;
-  let cx0 = i32(px) * POOL_SX - POOL_PL;
+  let cy0 = i32(site.y) * POOL_SY - POOL_PT;
+  let cx0 = i32(site.x) * POOL_SX - POOL_PL;
   let iy0 = cy0 * STRIDE - PAD_T;
   let ix0 = cx0 * STRIDE - PAD_L;
   let init = select(vec4<i32>(-2147483647 - 1), vec4<i32>(0), POOL_SUM);

@@ -1,14 +1,11 @@
 // Pointwise half of SeparableConvolutional: a 1x1 conv over the depthwise potentials (i32,
 // mostly non-zero, so no event lists), with pooling, activation and spike count fused.
 // One invocation: one sample, one pooled output position, one tile of 16 output channels.
-// Weights: [tile][cin] x Row. Needs lib/index.wgsl, lib/tile.wgsl, lib/activation.wgsl,
-// lib/epilogue.wgsl, lib/pool.wgsl.
+// Weights: [tile][cin] x Row. Needs lib/index.wgsl, lib/window.wgsl, lib/tile.wgsl,
+// lib/activation.wgsl, lib/epilogue.wgsl, lib/pool.wgsl.
 
 /** channels of the depthwise potentials (4 * the input's packed words) */
 override IN_C: u32;
-override OUT_H: u32;
-override OUT_W: u32;
-override TILES: u32;
 
 @group(0) @binding(5) var<storage, read> x: array<i32>;
 @group(0) @binding(6) var<storage, read> w: array<Row>;
@@ -24,17 +21,6 @@ fn conv_at(n: u32, cy: u32, cx: u32, tile: u32) -> Tile {
 }
 
 @compute @workgroup_size(64)
-fn main(
-  @builtin(global_invocation_id) gid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-  let t = linear_index(gid, nwg, 64u);
-  if (t < params.n * OUT_H * OUT_W * TILES) {
-    let tile = t % TILES;
-    let pixel = t / TILES;
-    let px = pixel % OUT_W;
-    let py = (pixel / OUT_W) % OUT_H;
-    let n = pixel / (OUT_W * OUT_H);
-    emit_tile(pooled(n, py, px, tile), pixel, tile);
-  }
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  emit_pooled(linear_index(gid, nwg, 64u));
 }

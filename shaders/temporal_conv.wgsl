@@ -8,17 +8,10 @@
 // true convolution (src/kernels/temporal-conv.ts), so this is a cross-correlation.
 // Output [frame][y][x][COUT_PADDED] (whole tiles). VALUES reads integer values instead of
 // spikes, [frame][y][x][cin] u32 (the constant current of the 8-bit input, once per sample),
-// skipping zeros. Needs lib/index.wgsl.
+// skipping zeros. Needs lib/index.wgsl, lib/window.wgsl, lib/taps.wgsl.
 
-override IN_H: u32;
-override IN_W: u32;
 override IN_WORDS: u32;
 override CIN: u32;
-override KH: u32;
-override KW: u32;
-override STRIDE: u32;
-override PAD_T: u32;
-override PAD_L: u32;
 override OUT_H: u32;
 override OUT_W: u32;
 override TILES: u32;
@@ -36,31 +29,22 @@ struct Dyn {
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = linear_index(gid, nwg, 64u);
-  let per_frame = OUT_H * OUT_W * TILES;
-  if (idx >= dyn.frames * per_frame) { return; }
-  let f = idx / per_frame;
-  let r = idx - f * per_frame;
-  let tile = r % TILES;
-  let pix = r / TILES;
-  let oy = pix / OUT_W;
-  let ox = pix - oy * OUT_W;
-  let y0 = i32(oy * STRIDE) - i32(PAD_T);
-  let x0 = i32(ox * STRIDE) - i32(PAD_L);
-  // the kernel rows and columns that fall inside the input
-  let ky0 = u32(max(-y0, 0));
-  let ky1 = u32(clamp(i32(IN_H) - y0, 0, i32(KH)));
-  let kx0 = u32(max(-x0, 0));
-  let kx1 = u32(clamp(i32(IN_W) - x0, 0, i32(KW)));
+  if (idx >= dyn.frames * OUT_H * OUT_W * TILES) { return; }
+  // [frame][y][x][tile]: site.n is the frame
+  let site = site_of(idx, OUT_H, OUT_W, TILES);
+  let tile = site.group;
+  let ty = taps_y(site.y);
+  let tx = taps_x(site.x);
   var a0 = vec4<i32>();
   var a1 = vec4<i32>();
   var a2 = vec4<i32>();
   var a3 = vec4<i32>();
   let words = select(IN_WORDS, CIN, VALUES);
-  let fb = f * IN_H * IN_W * words;
-  for (var ky = ky0; ky < ky1; ky++) {
-    let row = fb + u32(y0 + i32(ky)) * IN_W * words;
-    for (var kx = kx0; kx < kx1; kx++) {
-      let sb = row + u32(x0 + i32(kx)) * words;
+  let fb = site.n * IN_H * IN_W * words;
+  for (var ky = ty.first; ky < ty.end; ky++) {
+    let row = fb + u32(ty.origin + i32(ky)) * IN_W * words;
+    for (var kx = tx.first; kx < tx.end; kx++) {
+      let sb = row + u32(tx.origin + i32(kx)) * words;
       let wb = ((tile * KH + ky) * KW + kx) * CIN * 4u;
       if (VALUES) {
         for (var c = 0u; c < CIN; c++) {
@@ -90,7 +74,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       }
     }
   }
-  let ob = ((f * OUT_H * OUT_W + pix) * TILES + tile) * 4u;
+  let ob = (site.pixel * TILES + tile) * 4u;
   syn[ob] = a0;
   syn[ob + 1u] = a1;
   syn[ob + 2u] = a2;

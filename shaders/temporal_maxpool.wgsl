@@ -36,16 +36,12 @@ struct Dyn {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = linear_index(gid, nwg, 64u);
   if (idx >= dyn.nc * OH * OW * WORDS) { return; }
-  let word = idx % WORDS;
-  let rest = idx / WORDS;
-  let opix = rest % (OH * OW);
-  let n = rest / (OH * OW);
-  let oy = opix / OW;
-  let ox = opix - oy * OW;
+  let site = site_of(idx, OH, OW, WORDS);
+  let word = site.group;
   let c0 = word * 32u;
   let cn = min(32u, C - c0);
   let area = KH * KW;
-  let base = (n * OH * OW + opix) * C + c0;
+  let base = site.pixel * C + c0;
 
   var cnt: array<u32, 512>;
   var mx: array<u32, 32>;
@@ -53,10 +49,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     mx[k] = maxima[base + k];
     for (var e = 0u; e < area; e++) { cnt[k * MAX_AREA + e] = counts[(base + k) * area + e]; }
   }
-  let y0 = i32(oy * SY) - i32(PT);
-  let x0 = i32(ox * SX) - i32(PL);
+  let y0 = i32(site.y * SY) - i32(PT);
+  let x0 = i32(site.x * SX) - i32(PL);
   for (var tt = 0u; tt < dyn.tc; tt++) {
-    let frame = tt * dyn.nc + n;
+    let frame = tt * dyn.nc + site.n;
     var out = 0u;
     // counts grow by at most one per step, so the maximum grows exactly when a count that just
     // grew passes it: only the spikes need visiting
@@ -77,7 +73,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         }
       }
     }
-    pooled[((frame * OH + oy) * OW + ox) * WORDS + word] = out;
+    pooled[((frame * OH + site.y) * OW + site.x) * WORDS + word] = out;
   }
   for (var k = 0u; k < cn; k++) {
     maxima[base + k] = mx[k];

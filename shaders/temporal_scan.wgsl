@@ -58,16 +58,14 @@ fn bits4(b: vec4<bool>) -> u32 {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = linear_index(gid, nwg, 64u);
   if (idx >= dyn.nc * H * W * WORDS) { return; }
-  let word = idx % WORDS;
-  let rest = idx / WORDS;
-  let pix = rest % (H * W);
-  let n = rest / (H * W);
-  let py = pix / W;
-  let px = pix - py * W;
+  let site = site_of(idx, H, W, WORDS);
+  let word = site.group;
+  // the position within the sample
+  let pix = site.y * W + site.x;
   let g0 = word * 8u;
   let groups = min(8u, CP / 4u - g0);
   let q4 = CP / 4u;
-  let base = (n * H * W + pix) * q4 + g0;
+  let base = site.pixel * q4 + g0;
 
   var mv: array<vec4<i32>, 8>;
   var count: array<vec4<i32>, 8>;
@@ -87,12 +85,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
   for (var tt = 0u; tt < dyn.tc; tt++) {
     let t = dyn.t0 + tt;
-    let frame = select(tt * dyn.nc + n, n, CONST_INPUT);
+    let frame = select(tt * dyn.nc + site.n, site.n, CONST_INPUT);
     var out = 0u;
     for (var g = 0u; g < groups; g++) {
       var s = vec4<i32>();
       for (var wy = 0u; wy < WIN_H; wy++) {
-        let row = (frame * PH + py * WIN_SY + wy) * PW + px * WIN_SX;
+        let row = (frame * PH + site.y * WIN_SY + wy) * PW + site.x * WIN_SX;
         for (var wx = 0u; wx < WIN_W; wx++) { s += syn[(row + wx) * q4 + g0 + g]; }
       }
       let i = dyn.gain * s + bias[g0 + g];
@@ -110,9 +108,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       }
       mv[g] = vk;
     }
-    spikes[((tt * dyn.nc + n) * H * W + pix) * WORDS + word] = out;
+    spikes[((tt * dyn.nc + site.n) * H * W + pix) * WORDS + word] = out;
     if (RECORD && ci < dyn.ncheck && checkpoints[ci] == t + 1u) {
-      let rb = ((ci * dyn.nc + n) * H * W + pix) * q4 + g0;
+      let rb = ((ci * dyn.nc + site.n) * H * W + pix) * q4 + g0;
       for (var g = 0u; g < groups; g++) {
         records[(rb + g) * 3u] = count[g];
         records[(rb + g) * 3u + 1u] = chg[g];

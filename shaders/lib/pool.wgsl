@@ -3,6 +3,8 @@
 // Max (activation is monotone, so the max of the activations is the activation of the max
 // potential) or sum (average, global average: the epilogue scales threshold and step by AREA).
 // No pooling is a 1x1 max window. Padded positions never take part.
+// Constants: pooledConstants in src/kernels/conv.ts. Needs lib/index.wgsl, lib/window.wgsl,
+// lib/tile.wgsl and lib/epilogue.wgsl.
 
 override CONV_H: u32;
 override CONV_W: u32;
@@ -13,6 +15,11 @@ override POOL_SX: u32 = 1u;
 override POOL_PT: u32 = 0u;
 override POOL_PL: u32 = 0u;
 override POOL_SUM: bool = false;
+/** the pooled output */
+override OUT_H: u32;
+override OUT_W: u32;
+/** 16-channel tiles of the output */
+override TILES: u32;
 
 fn pool_add(a: Tile, b: Tile) -> Tile {
   if (POOL_SUM) { return Tile(a.a + b.a, a.b + b.b, a.c + b.c, a.d + b.d); }
@@ -20,23 +27,30 @@ fn pool_add(a: Tile, b: Tile) -> Tile {
 }
 
 fn pooled(n: u32, py: u32, px: u32, tile: u32) -> Tile {
-  let y0 = i32(py * POOL_SY) - i32(POOL_PT);
-  let x0 = i32(px * POOL_SX) - i32(POOL_PL);
-  let wy0 = u32(max(-y0, 0));
-  let wy1 = u32(clamp(i32(CONV_H) - y0, 0, i32(POOL_H)));
-  let wx0 = u32(max(-x0, 0));
-  let wx1 = u32(clamp(i32(CONV_W) - x0, 0, i32(POOL_W)));
+  let sy = window_span(py, POOL_SY, POOL_PT, POOL_H, CONV_H);
+  let sx = window_span(px, POOL_SX, POOL_PL, POOL_W, CONV_W);
   let init = select(vec4<i32>(-2147483647 - 1), vec4<i32>(0), POOL_SUM);
   var pool = Tile(init, init, init, init);
   // one loop over the window positions inside the potentials (see conv.wgsl on loops)
-  let positions = (wy1 - wy0) * (wx1 - wx0);
-  var wy = wy0;
-  var wx = wx0;
+  let positions = (sy.end - sy.first) * (sx.end - sx.first);
+  var wy = sy.first;
+  var wx = sx.first;
   for (var i = 0u; i < positions; i++) {
-    pool = pool_add(pool, conv_at(n, u32(y0 + i32(wy)), u32(x0 + i32(wx)), tile));
-    let wrap = wx + 1u == wx1;
-    wx = select(wx + 1u, wx0, wrap);
+    pool = pool_add(pool, conv_at(n, u32(sy.origin + i32(wy)), u32(sx.origin + i32(wx)), tile));
+    let wrap = wx + 1u == sx.end;
+    wx = select(wx + 1u, sx.first, wrap);
     wy = select(wy, wy + 1u, wrap);
   }
   return pool;
+}
+
+/**
+ * Invocation t of a pooled conv kernel (one per sample, pooled position and tile, tile fastest:
+ * pooledInvocations in src/kernels/conv.ts): pools, activates, stores and counts its tile.
+ */
+fn emit_pooled(t: u32) {
+  if (t < params.n * OUT_H * OUT_W * TILES) {
+    let site = site_of(t, OUT_H, OUT_W, TILES);
+    emit_tile(pooled(site.n, site.y, site.x, site.group), site.pixel, site.group);
+  }
 }

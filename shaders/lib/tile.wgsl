@@ -32,6 +32,8 @@ fn field(w: u32, mask: vec4<u32>) -> vec4<f32> {
   return vec4<f32>(bitcast<vec4<i32>>(vec4<u32>(w) & mask));
 }
 
+// Per Tile member m (channels 4m..4m+3): the Row word its fields sit in (row_words), their masks
+// and scales, and the bias of each field.
 #if NIBBLES
 /** 16 x 4-bit weights: word j holds channels 8j..8j+7, nibble k = channel 8j + k */
 alias Row = vec2<u32>;
@@ -41,15 +43,12 @@ const S_LO = vec4<f32>(1.0, 0.0625, 0.00390625, 0.000244140625);
 const S_HI = vec4<f32>(1.52587890625e-05, 9.5367431640625e-07, 5.9604644775390625e-08, 3.725290298461914e-09);
 const B_LO = vec4<f32>(8.0);
 const B_HI = vec4<f32>(8.0, 8.0, 8.0, 0.0);
+const MASKS = array(M_LO, M_HI, M_LO, M_HI);
+const SCALES = array(S_LO, S_HI, S_LO, S_HI);
+const BIASES = array(B_LO, B_HI, B_LO, B_HI);
 
-fn acc_mac(acc: Acc, v: f32, w: Row) -> Acc {
-  return Acc(acc.a + v * field(w.x, M_LO), acc.b + v * field(w.x, M_HI),
-             acc.c + v * field(w.y, M_LO), acc.d + v * field(w.y, M_HI), acc.sv + v);
-}
-
-fn acc_result(acc: Acc) -> Tile {
-  return Tile(vec4<i32>(acc.a * S_LO - acc.sv * B_LO), vec4<i32>(acc.b * S_HI - acc.sv * B_HI),
-              vec4<i32>(acc.c * S_LO - acc.sv * B_LO), vec4<i32>(acc.d * S_HI - acc.sv * B_HI));
+fn row_words(w: Row) -> vec4<u32> {
+  return w.xxyy;
 }
 #else
 /** 16 x 8-bit weights: word j holds channels 4j..4j+3, byte k = channel 4j + k */
@@ -57,17 +56,25 @@ alias Row = vec4<u32>;
 const M = vec4<u32>(0xFFu, 0xFF00u, 0xFF0000u, 0xFF000000u);
 const S = vec4<f32>(1.0, 0.00390625, 1.52587890625e-05, 5.9604644775390625e-08);
 const B = vec4<f32>(128.0, 128.0, 128.0, 0.0);
+const MASKS = array(M, M, M, M);
+const SCALES = array(S, S, S, S);
+const BIASES = array(B, B, B, B);
+
+fn row_words(w: Row) -> vec4<u32> {
+  return w;
+}
+#endif
 
 fn acc_mac(acc: Acc, v: f32, w: Row) -> Acc {
-  return Acc(acc.a + v * field(w.x, M), acc.b + v * field(w.y, M),
-             acc.c + v * field(w.z, M), acc.d + v * field(w.w, M), acc.sv + v);
+  let r = row_words(w);
+  return Acc(acc.a + v * field(r.x, MASKS[0]), acc.b + v * field(r.y, MASKS[1]),
+             acc.c + v * field(r.z, MASKS[2]), acc.d + v * field(r.w, MASKS[3]), acc.sv + v);
 }
 
 fn acc_result(acc: Acc) -> Tile {
-  return Tile(vec4<i32>(acc.a * S - acc.sv * B), vec4<i32>(acc.b * S - acc.sv * B),
-              vec4<i32>(acc.c * S - acc.sv * B), vec4<i32>(acc.d * S - acc.sv * B));
+  return Tile(vec4<i32>(acc.a * SCALES[0] - acc.sv * BIASES[0]), vec4<i32>(acc.b * SCALES[1] - acc.sv * BIASES[1]),
+              vec4<i32>(acc.c * SCALES[2] - acc.sv * BIASES[2]), vec4<i32>(acc.d * SCALES[3] - acc.sv * BIASES[3]));
 }
-#endif
 
 fn acc_new() -> Acc {
   return Acc(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), 0.0);

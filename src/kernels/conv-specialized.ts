@@ -8,9 +8,10 @@ import epilogueLib from '../../shaders/lib/epilogue.wgsl?raw';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import tileLib from '../../shaders/lib/tile.wgsl?raw';
 import template from '../../shaders/conv_specialized.wgsl?raw';
-import { packConvWeights, type ConvKernelParams } from './conv.js';
+import { packConvWeights, poolWindowConstants, type ConvKernelParams } from './conv.js';
+import { constantsKey, WORKGROUP_SIZE } from './define.js';
 import { epilogueConstants } from './epilogue.js';
-import { chooseEncoding, constantsKey, TILE, tilesFor, wordsFor } from './pack.js';
+import { chooseEncoding, TILE, tilesFor, wordsFor } from './pack.js';
 import { preprocess } from './preprocess.js';
 import type { WeightBits } from '../model/types.js';
 
@@ -106,23 +107,16 @@ export function tileTerms(weights: Int8Array, p: ConvKernelParams): number {
 const libs = wgsl(indexLib, preprocess(tileLib, { F32: false, NIBBLES: false }), activationLib, epilogueLib);
 
 function constants(p: SpecializedConvParams): Record<string, number> {
+  // no KH, KW, POOL_H, POOL_W: the generated body unrolls the taps and the pooling window
   return {
     ...epilogueConstants(p),
+    ...poolWindowConstants(p),
     IN_H: p.inH,
     IN_W: p.inW,
     IN_WORDS: wordsFor(p.inC),
     STRIDE: p.stride,
     PAD_T: p.padTop,
     PAD_L: p.padLeft,
-    CONV_H: p.convH,
-    CONV_W: p.convW,
-    POOL_SY: p.pool.stride[0],
-    POOL_SX: p.pool.stride[1],
-    POOL_PT: p.pool.padTop,
-    POOL_PL: p.pool.padLeft,
-    POOL_SUM: p.pool.sum ? 1 : 0,
-    OUT_H: p.outH,
-    OUT_W: p.outW,
   };
 }
 
@@ -134,7 +128,7 @@ export const convSpecialized: Kernel<SpecializedConvParams> = {
       .replaceAll('TILE_INDEX', `${p.tile}u`),
   cacheKey: (p) => `${p.tile}|${p.weightsHash}|${p.wide}|${p.pool.size.join('x')}|${p.kernel.join('x')}|${p.inC}|${constantsKey(constants(p))}`,
   constants,
-  workgroupSize: 64,
+  workgroupSize: WORKGROUP_SIZE,
 };
 
 /** Invocations for n samples: one per pooled position (each tile is its own dispatch). */

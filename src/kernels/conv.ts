@@ -6,12 +6,16 @@ import activationLib from '../../shaders/lib/activation.wgsl?raw';
 import epilogueLib from '../../shaders/lib/epilogue.wgsl?raw';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import poolLib from '../../shaders/lib/pool.wgsl?raw';
+import tapsLib from '../../shaders/lib/taps.wgsl?raw';
 import tileLib from '../../shaders/lib/tile.wgsl?raw';
+import windowLib from '../../shaders/lib/window.wgsl?raw';
 import source from '../../shaders/conv.wgsl?raw';
+import { constantsKey, WORKGROUP_SIZE } from './define.js';
 import { epilogueConstants, type EpilogueParams } from './epilogue.js';
-import { constantsKey, encodingFlags, packTileWeights, tilesFor, type WeightEncoding } from './pack.js';
+import { encodingFlags, packTileWeights, tilesFor, type WeightEncoding } from './pack.js';
 import { eventSlots } from './pixel-events.js';
 import { preprocess } from './preprocess.js';
+import { tapConstants, type TapParams } from './taps.js';
 
 /** Pooling window over the potentials; none is a 1x1 max window (see shapes.ts for the geometry). */
 export interface PoolParams {
@@ -34,13 +38,11 @@ export interface PooledOutput extends EpilogueParams {
   encoding: WeightEncoding;
 }
 
-export function pooledConstants(p: PooledOutput): Record<string, number> {
+/** Where the pooling windows lie: the constants both conv forms read (conv_specialized.wgsl too). */
+export function poolWindowConstants(p: PooledOutput): Record<string, number> {
   return {
-    ...epilogueConstants(p),
     CONV_H: p.convH,
     CONV_W: p.convW,
-    POOL_H: p.pool.size[0],
-    POOL_W: p.pool.size[1],
     POOL_SY: p.pool.stride[0],
     POOL_SX: p.pool.stride[1],
     POOL_PT: p.pool.padTop,
@@ -48,6 +50,16 @@ export function pooledConstants(p: PooledOutput): Record<string, number> {
     POOL_SUM: p.pool.sum ? 1 : 0,
     OUT_H: p.outH,
     OUT_W: p.outW,
+  };
+}
+
+/** The constants of shaders/lib/pool.wgsl and lib/epilogue.wgsl. */
+export function pooledConstants(p: PooledOutput): Record<string, number> {
+  return {
+    ...epilogueConstants(p),
+    ...poolWindowConstants(p),
+    POOL_H: p.pool.size[0],
+    POOL_W: p.pool.size[1],
     TILES: tilesFor(p.cout),
   };
 }
@@ -57,41 +69,23 @@ export function pooledInvocations(p: PooledOutput, n: number): number {
   return n * p.outH * p.outW * tilesFor(p.cout);
 }
 
-export interface ConvKernelParams extends PooledOutput {
-  inH: number;
-  inW: number;
+export interface ConvKernelParams extends PooledOutput, TapParams {
   /** input channels (event slots per pixel) */
   inC: number;
-  kernel: [number, number];
-  stride: number;
-  /** leading padding (TensorFlow 'same' convention, from windowGeometry) */
-  padTop: number;
-  padLeft: number;
 }
 
 function constants(p: ConvKernelParams): Record<string, number> {
-  return {
-    ...pooledConstants(p),
-    IN_H: p.inH,
-    IN_W: p.inW,
-    IN_C: p.inC,
-    SLOTS: eventSlots(p.inC),
-    KH: p.kernel[0],
-    KW: p.kernel[1],
-    STRIDE: p.stride,
-    PAD_T: p.padTop,
-    PAD_L: p.padLeft,
-  };
+  return { ...pooledConstants(p), ...tapConstants(p), IN_C: p.inC, SLOTS: eventSlots(p.inC) };
 }
 
-const joined = wgsl(indexLib, tileLib, activationLib, epilogueLib, poolLib, source);
+const joined = wgsl(indexLib, windowLib, tapsLib, tileLib, activationLib, epilogueLib, poolLib, source);
 
 export const conv: Kernel<ConvKernelParams> = {
   name: 'conv2d',
   source: (p) => preprocess(joined, { ...encodingFlags(p.encoding), SINGLE: p.inC === 1 }),
   cacheKey: (p) => `${p.encoding}|${constantsKey(constants(p))}`,
   constants,
-  workgroupSize: 64,
+  workgroupSize: WORKGROUP_SIZE,
 };
 
 /**

@@ -1,45 +1,26 @@
 // Depthwise half of SeparableConvolutional (shaders/depthwise.wgsl): i32 potentials, 4 channels
-// per invocation, read by the pointwise conv (conv.ts with inputI32).
-import { wgsl, type Kernel } from '../gpu/kernel.js';
+// per invocation, read by the pointwise conv (pointwise.ts).
+import { wgsl } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
+import tapsLib from '../../shaders/lib/taps.wgsl?raw';
+import windowLib from '../../shaders/lib/window.wgsl?raw';
 import source from '../../shaders/depthwise.wgsl?raw';
-import { constantsKey, packBytes } from './pack.js';
+import { constantsKernel } from './define.js';
+import { packBytes } from './pack.js';
+import { tapConstants, type TapParams } from './taps.js';
 
-export interface DepthwiseKernelParams {
-  inH: number;
-  inW: number;
+export interface DepthwiseKernelParams extends TapParams {
   /** u32 words per input pixel (packed u8); the output has 4 * inWords i32 channels */
   inWords: number;
-  kernel: [number, number];
-  stride: number;
-  padTop: number;
-  padLeft: number;
   convH: number;
   convW: number;
 }
 
 function constants(p: DepthwiseKernelParams): Record<string, number> {
-  return {
-    IN_H: p.inH,
-    IN_W: p.inW,
-    IN_WORDS: p.inWords,
-    KH: p.kernel[0],
-    KW: p.kernel[1],
-    STRIDE: p.stride,
-    PAD_T: p.padTop,
-    PAD_L: p.padLeft,
-    CONV_H: p.convH,
-    CONV_W: p.convW,
-  };
+  return { ...tapConstants(p), IN_WORDS: p.inWords, CONV_H: p.convH, CONV_W: p.convW };
 }
 
-export const depthwise: Kernel<DepthwiseKernelParams> = {
-  name: 'depthwise',
-  source: wgsl(indexLib, source),
-  cacheKey: (p) => constantsKey(constants(p)),
-  constants,
-  workgroupSize: 64,
-};
+export const depthwise = constantsKernel<DepthwiseKernelParams>('depthwise', wgsl(indexLib, windowLib, tapsLib, source), constants);
 
 export function depthwiseInvocations(p: DepthwiseKernelParams, n: number): number {
   return n * p.convH * p.convW * p.inWords;

@@ -96,11 +96,3 @@ export function packActivation(act: Activation | null, cout: number): { threshol
   }
   return { thresholds, steps };
 }
-
-/** Override-constant record -> pipeline cache key (every constant takes part). */
-export function constantsKey(constants: Record<string, number>): string {
-  return Object.keys(constants)
-    .sort()
-    .map((k) => `${k}=${constants[k]}`)
-    .join(',');
-}

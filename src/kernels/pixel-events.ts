@@ -1,8 +1,9 @@
 // Per-pixel event lists (shaders/pixel_events.wgsl): the input of the event-driven conv.
-import { wgsl, type Kernel } from '../gpu/kernel.js';
+import { wgsl } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import source from '../../shaders/pixel_events.wgsl?raw';
-import { constantsKey, wordsFor } from './pack.js';
+import { constantsKernel } from './define.js';
+import { wordsFor } from './pack.js';
 
 export interface PixelEventsKernelParams {
   /** pixels per sample (h * w) */
@@ -20,13 +21,7 @@ function constants(p: PixelEventsKernelParams): Record<string, number> {
   return { PIXELS: p.pixels, IN_C: p.channels, SLOTS: eventSlots(p.channels), IN_WORDS: wordsFor(p.channels) };
 }
 
-export const pixelEvents: Kernel<PixelEventsKernelParams> = {
-  name: 'pixel-events',
-  source: wgsl(indexLib, source),
-  cacheKey: (p) => constantsKey(constants(p)),
-  constants,
-  workgroupSize: 64,
-};
+export const pixelEvents = constantsKernel<PixelEventsKernelParams>('pixel-events', wgsl(indexLib, source), constants);
 
 export function pixelEventsInvocations(p: PixelEventsKernelParams, n: number): number {
   return n * p.pixels;

@@ -6,9 +6,11 @@ import epilogueLib from '../../shaders/lib/epilogue.wgsl?raw';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import poolLib from '../../shaders/lib/pool.wgsl?raw';
 import tileLib from '../../shaders/lib/tile.wgsl?raw';
+import windowLib from '../../shaders/lib/window.wgsl?raw';
 import source from '../../shaders/pointwise.wgsl?raw';
 import { pooledConstants, type PooledOutput } from './conv.js';
-import { constantsKey, encodingFlags, packTileWeights, type WeightEncoding } from './pack.js';
+import { constantsKey, WORKGROUP_SIZE } from './define.js';
+import { encodingFlags, packTileWeights, type WeightEncoding } from './pack.js';
 import { preprocess } from './preprocess.js';
 
 export interface PointwiseKernelParams extends PooledOutput {
@@ -20,14 +22,14 @@ function constants(p: PointwiseKernelParams): Record<string, number> {
   return { ...pooledConstants(p), IN_C: p.inC };
 }
 
-const joined = wgsl(indexLib, tileLib, activationLib, epilogueLib, poolLib, source);
+const joined = wgsl(indexLib, windowLib, tileLib, activationLib, epilogueLib, poolLib, source);
 
 export const pointwise: Kernel<PointwiseKernelParams> = {
   name: 'pointwise',
   source: (p) => preprocess(joined, encodingFlags(p.encoding)),
   cacheKey: (p) => `${p.encoding}|${constantsKey(constants(p))}`,
   constants,
-  workgroupSize: 64,
+  workgroupSize: WORKGROUP_SIZE,
 };
 
 /** Pointwise weights [cin][cout] -> [tile][cinPadded] rows (padded channels are zero rows). */

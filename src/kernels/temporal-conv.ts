@@ -1,21 +1,17 @@
 // Synaptic input of a spiking layer over many frames (shaders/temporal_conv.wgsl).
-import { wgsl, type Kernel } from '../gpu/kernel.js';
+import { wgsl } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
+import tapsLib from '../../shaders/lib/taps.wgsl?raw';
+import windowLib from '../../shaders/lib/window.wgsl?raw';
 import source from '../../shaders/temporal_conv.wgsl?raw';
-import { constantsKey } from './pack.js';
+import { constantsKernel } from './define.js';
+import { tapConstants, type TapParams } from './taps.js';
 
 /** Output channels per invocation; the synaptic input is stored in whole tiles. */
 export const SYN_TILE = 16;
 
-export interface TemporalConvParams {
-  inH: number;
-  inW: number;
+export interface TemporalConvParams extends TapParams {
   cin: number;
-  kernel: [number, number];
-  stride: number;
-  /** leading padding (windowGeometry) */
-  padTop: number;
-  padLeft: number;
   outH: number;
   outW: number;
   cout: number;
@@ -31,19 +27,12 @@ export const paddedChannels = (channels: number): number => Math.ceil(channels /
 
 function constants(p: TemporalConvParams): Record<string, number> {
   return {
-    IN_H: p.inH, IN_W: p.inW, IN_WORDS: spikeWords(p.cin), CIN: p.cin, KH: p.kernel[0], KW: p.kernel[1],
-    STRIDE: p.stride, PAD_T: p.padTop, PAD_L: p.padLeft, OUT_H: p.outH, OUT_W: p.outW,
+    ...tapConstants(p), IN_WORDS: spikeWords(p.cin), CIN: p.cin, OUT_H: p.outH, OUT_W: p.outW,
     TILES: paddedChannels(p.cout) / SYN_TILE, VALUES: p.values ? 1 : 0,
   };
 }
 
-export const temporalConv: Kernel<TemporalConvParams> = {
-  name: 'temporal_conv',
-  source: wgsl(indexLib, source),
-  cacheKey: (p) => constantsKey(constants(p)),
-  constants,
-  workgroupSize: 64,
-};
+export const temporalConv = constantsKernel<TemporalConvParams>('temporal_conv', wgsl(indexLib, windowLib, tapsLib, source), constants);
 
 /** One invocation per frame, output position and tile of 16 channels. */
 export const temporalConvInvocations = (p: TemporalConvParams, frames: number): number =>

@@ -1,9 +1,9 @@
 // Rate (Poisson/Bernoulli) encoding with the counter-based RNG (shaders/temporal_encode_rate.wgsl).
-import { wgsl, type Kernel } from '../gpu/kernel.js';
+import { wgsl } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import rngLib from '../../shaders/lib/rng.wgsl?raw';
 import source from '../../shaders/temporal_encode_rate.wgsl?raw';
-import { constantsKey } from './pack.js';
+import { constantsKernel } from './define.js';
 import { spikeWords } from './temporal-conv.js';
 
 export interface EncodeRateParams {
@@ -17,13 +17,7 @@ function constants(p: EncodeRateParams): Record<string, number> {
   return { HW: p.hw, C: p.c, WORDS: spikeWords(p.c), MAX_INPUT: p.maxInput };
 }
 
-export const temporalEncodeRate: Kernel<EncodeRateParams> = {
-  name: 'temporal_encode_rate',
-  source: wgsl(indexLib, rngLib, source),
-  cacheKey: (p) => constantsKey(constants(p)),
-  constants,
-  workgroupSize: 64,
-};
+export const temporalEncodeRate = constantsKernel<EncodeRateParams>('temporal_encode_rate', wgsl(indexLib, rngLib, source), constants);
 
 /** One invocation per frame, pixel and word. */
 export const encodeRateInvocations = (p: EncodeRateParams, frames: number): number => frames * p.hw * spikeWords(p.c);

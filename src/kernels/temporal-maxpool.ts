@@ -1,8 +1,8 @@
 // Max pooling of spike trains by running maximum of counts (shaders/temporal_maxpool.wgsl).
-import { wgsl, type Kernel } from '../gpu/kernel.js';
+import { wgsl } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import source from '../../shaders/temporal_maxpool.wgsl?raw';
-import { constantsKey } from './pack.js';
+import { constantsKernel } from './define.js';
 import { spikeWords } from './temporal-conv.js';
 
 /** The shader keeps each window's counts in a private array of this many entries per channel. */
@@ -27,13 +27,7 @@ function constants(p: TemporalMaxPoolParams): Record<string, number> {
   };
 }
 
-export const temporalMaxPool: Kernel<TemporalMaxPoolParams> = {
-  name: 'temporal_maxpool',
-  source: wgsl(indexLib, source),
-  cacheKey: (p) => constantsKey(constants(p)),
-  constants,
-  workgroupSize: 64,
-};
+export const temporalMaxPool = constantsKernel<TemporalMaxPoolParams>('temporal_maxpool', wgsl(indexLib, source), constants);
 
 /** One invocation per sample, pooled position and word. */
 export const maxPoolInvocations = (p: TemporalMaxPoolParams, samples: number): number => samples * p.oh * p.ow * spikeWords(p.c);

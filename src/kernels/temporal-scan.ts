@@ -1,9 +1,9 @@
 // The membrane scan of a spiking layer over a chunk of steps (shaders/temporal_scan.wgsl).
-import { wgsl, type Kernel } from '../gpu/kernel.js';
+import { wgsl } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import neuronLib from '../../shaders/lib/neuron.wgsl?raw';
 import source from '../../shaders/temporal_scan.wgsl?raw';
-import { constantsKey } from './pack.js';
+import { constantsKernel } from './define.js';
 import { paddedChannels, spikeWords } from './temporal-conv.js';
 
 export interface TemporalScanParams {
@@ -33,13 +33,7 @@ function constants(p: TemporalScanParams): Record<string, number> {
   };
 }
 
-export const temporalScan: Kernel<TemporalScanParams> = {
-  name: 'temporal_scan',
-  source: wgsl(indexLib, neuronLib, source),
-  cacheKey: (p) => constantsKey(constants(p)),
-  constants,
-  workgroupSize: 64,
-};
+export const temporalScan = constantsKernel<TemporalScanParams>('temporal_scan', wgsl(indexLib, neuronLib, source), constants);
 
 /** One invocation per sample, neuron position and word of 32 channels. */
 export const scanInvocations = (p: TemporalScanParams, samples: number): number => samples * p.h * p.w * spikeWords(p.c);

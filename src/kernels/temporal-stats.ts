@@ -1,8 +1,8 @@
 // Spikes and SynOps per frame (shaders/temporal_stats.wgsl).
-import { wgsl, type Kernel } from '../gpu/kernel.js';
+import { wgsl } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import source from '../../shaders/temporal_stats.wgsl?raw';
-import { constantsKey } from './pack.js';
+import { constantsKernel } from './define.js';
 import { spikeWords } from './temporal-conv.js';
 
 export interface TemporalStatsParams {
@@ -15,13 +15,7 @@ function constants(p: TemporalStatsParams): Record<string, number> {
   return { WORDS_PER_FRAME: p.hw * spikeWords(p.c), WORDS_PER_PIXEL: spikeWords(p.c) };
 }
 
-export const temporalStats: Kernel<TemporalStatsParams> = {
-  name: 'temporal_stats',
-  source: wgsl(indexLib, source),
-  cacheKey: (p) => constantsKey(constants(p)),
-  constants,
-  workgroupSize: 64,
-};
+export const temporalStats = constantsKernel<TemporalStatsParams>('temporal_stats', wgsl(indexLib, source), constants);
 
 /** One invocation per frame. */
 export const statsInvocations = (frames: number): number => frames;
