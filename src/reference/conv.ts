@@ -10,6 +10,58 @@ export interface ConvGeometry {
 }
 
 /**
+ * Potentials [oh][ow][channels] of a window op: addTap(out, ob, pixel, tap) for every kernel tap
+ * that falls inside the input, output position by output position, where ob = (oy * ow + ox) *
+ * channels, pixel = iy * w + ix, and tap = the weight tap ky * kw + kx applied there, mirrored
+ * when `flipped` (a true convolution of weights stored flipped).
+ */
+function windowPotentials(
+  g: ConvGeometry,
+  channels: number,
+  flipped: boolean,
+  addTap: (out: Int32Array, ob: number, pixel: number, tap: number) => void,
+): { data: Int32Array; shape: Shape3 } {
+  const [h, w] = g.input;
+  const [kh, kw] = g.kernel;
+  const gy = windowGeometry(h, kh, g.stride, g.padding);
+  const gx = windowGeometry(w, kw, g.stride, g.padding);
+  const out = new Int32Array(gy.out * gx.out * channels);
+  for (let oy = 0; oy < gy.out; oy++) {
+    for (let ox = 0; ox < gx.out; ox++) {
+      const ob = (oy * gx.out + ox) * channels;
+      for (let i = 0; i < kh; i++) {
+        const iy = oy * g.stride + i - gy.padBefore;
+        if (iy < 0 || iy >= h) continue;
+        for (let j = 0; j < kw; j++) {
+          const ix = ox * g.stride + j - gx.padBefore;
+          if (ix < 0 || ix >= w) continue;
+          addTap(out, ob, iy * w + ix, flipped ? (kh - 1 - i) * kw + (kw - 1 - j) : i * kw + j);
+        }
+      }
+    }
+  }
+  return { data: out, shape: [gy.out, gx.out, channels] };
+}
+
+// The multiply-adds of a tap are functions of their arguments, not closure bodies: V8 would
+// reload the closure's captured arrays on every multiply-add (measured 1.4x slower).
+
+/** out[ob + f] += x[xb + c] * w[wb + c * cout + f] for c < cin, f < cout: one conv tap (zero inputs skipped). */
+function convTap(out: Int32Array, ob: number, x: Int32Array, xb: number, w: Int8Array | Int32Array, wb: number, cin: number, cout: number): void {
+  for (let c = 0; c < cin; c++) {
+    const v = x[xb + c]!;
+    if (v === 0) continue;
+    const wc = wb + c * cout;
+    for (let f = 0; f < cout; f++) out[ob + f]! += v * w[wc + f]!;
+  }
+}
+
+/** out[ob + ch] += x[xb + ch] * w[wb + ch] for ch < c: one depthwise tap. */
+function depthwiseTap(out: Int32Array, ob: number, x: Int32Array, xb: number, w: Int8Array, wb: number, c: number): void {
+  for (let ch = 0; ch < c; ch++) out[ob + ch]! += x[xb + ch]! * w[wb + ch]!;
+}
+
+/**
  * Potentials of a full convolution, [oh][ow][cout].
  * weights [kh][kw][cin][cout]; `flipped` applies them as a true convolution (Akida storage).
  */
@@ -20,63 +72,14 @@ export function convPotentials(
   cout: number,
   flipped: boolean,
 ): { data: Int32Array; shape: Shape3 } {
-  const [h, w, cin] = g.input;
-  const [kh, kw] = g.kernel;
-  const gy = windowGeometry(h, kh, g.stride, g.padding);
-  const gx = windowGeometry(w, kw, g.stride, g.padding);
-  const out = new Int32Array(gy.out * gx.out * cout);
-  for (let oy = 0; oy < gy.out; oy++) {
-    for (let ox = 0; ox < gx.out; ox++) {
-      const o = (oy * gx.out + ox) * cout;
-      for (let i = 0; i < kh; i++) {
-        const iy = oy * g.stride + i - gy.padBefore;
-        if (iy < 0 || iy >= h) continue;
-        for (let j = 0; j < kw; j++) {
-          const ix = ox * g.stride + j - gx.padBefore;
-          if (ix < 0 || ix >= w) continue;
-          const wi = flipped ? kh - 1 - i : i;
-          const wj = flipped ? kw - 1 - j : j;
-          for (let c = 0; c < cin; c++) {
-            const v = x[(iy * w + ix) * cin + c]!;
-            if (v === 0) continue;
-            const wb = ((wi * kw + wj) * cin + c) * cout;
-            for (let f = 0; f < cout; f++) out[o + f]! += v * weights[wb + f]!;
-          }
-        }
-      }
-    }
-  }
-  return { data: out, shape: [gy.out, gx.out, cout] };
+  const cin = g.input[2];
+  return windowPotentials(g, cout, flipped, (out, ob, pixel, tap) => convTap(out, ob, x, pixel * cin, weights, tap * cin * cout, cin, cout));
 }
 
 /** Depthwise potentials, weights [kh][kw][c] stored flipped. */
-export function depthwisePotentials(
-  x: Int32Array,
-  g: ConvGeometry,
-  weights: Int8Array,
-): { data: Int32Array; shape: Shape3 } {
-  const [h, w, c] = g.input;
-  const [kh, kw] = g.kernel;
-  const gy = windowGeometry(h, kh, g.stride, g.padding);
-  const gx = windowGeometry(w, kw, g.stride, g.padding);
-  const out = new Int32Array(gy.out * gx.out * c);
-  for (let oy = 0; oy < gy.out; oy++) {
-    for (let ox = 0; ox < gx.out; ox++) {
-      for (let i = 0; i < kh; i++) {
-        const iy = oy * g.stride + i - gy.padBefore;
-        if (iy < 0 || iy >= h) continue;
-        for (let j = 0; j < kw; j++) {
-          const ix = ox * g.stride + j - gx.padBefore;
-          if (ix < 0 || ix >= w) continue;
-          const wb = ((kh - 1 - i) * kw + (kw - 1 - j)) * c;
-          for (let ch = 0; ch < c; ch++) {
-            out[(oy * gx.out + ox) * c + ch]! += x[(iy * w + ix) * c + ch]! * weights[wb + ch]!;
-          }
-        }
-      }
-    }
-  }
-  return { data: out, shape: [gy.out, gx.out, c] };
+export function depthwisePotentials(x: Int32Array, g: ConvGeometry, weights: Int8Array): { data: Int32Array; shape: Shape3 } {
+  const c = g.input[2];
+  return windowPotentials(g, c, true, (out, ob, pixel, tap) => depthwiseTap(out, ob, x, pixel * c, weights, tap * c, c));
 }
 
 /** Dense potentials over a flat input, weights [inputs][units]. */
