@@ -87,60 +87,96 @@ export interface QuantizedConv2DArgs extends QuantizedArgs {
   padding?: Padding;
 }
 
-/** Conv2D whose forward pass uses quantized weights (Keras HWIO kernel, channels last). */
-export class QuantizedConv2D extends tf.layers.Layer {
-  static className = 'QuantizedConv2D';
-  readonly filters: number;
-  readonly kernelSize: Pair;
-  readonly strides: Pair;
-  readonly padding: Padding;
+/**
+ * What the quantized neural layers share: a weight quantizer, an optional bias, and the config
+ * entries that save them.
+ */
+abstract class QuantizedNeuralLayer extends tf.layers.Layer {
   readonly useBias: boolean;
   readonly quantizer: WeightQuantizer;
-  kernel!: tf.LayerVariable;
   bias: tf.LayerVariable | null = null;
 
-  constructor(args: QuantizedConv2DArgs) {
+  constructor(args: QuantizedArgs, perAxis: boolean) {
     super(args);
-    this.filters = args.filters;
-    this.kernelSize = pair(args.kernelSize, 1);
-    this.strides = pair(args.strides, 1);
-    this.padding = args.padding ?? 'valid';
     this.useBias = args.useBias ?? true;
-    this.quantizer = { bits: args.bits, perAxis: args.perAxis ?? false };
+    this.quantizer = { bits: args.bits, perAxis };
     checkWeightQuantizer(this.quantizer, `layer '${this.name}'`);
   }
 
+  protected addKernel(name: string, shape: number[]): tf.LayerVariable {
+    return this.addWeight(name, shape, 'float32', tf.initializers.glorotUniform({}));
+  }
+
+  protected addBias(n: number): void {
+    if (this.useBias) this.bias = this.addWeight('bias', [n], 'float32', tf.initializers.zeros());
+  }
+
+  /** The weights as the forward pass sees them (straight-through to the float weights). */
+  protected quantized<T extends tf.Tensor>(kernel: tf.LayerVariable, q: WeightQuantizer = this.quantizer): T {
+    return fakeQuant(q)(kernel.read()) as T;
+  }
+
+  protected withBias(y: tf.Tensor): tf.Tensor {
+    return this.bias ? y.add(this.bias.read()) : y;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), useBias: this.useBias, bits: this.quantizer.bits, perAxis: this.quantizer.perAxis };
+  }
+}
+
+type QuantizedSpatialArgs = Omit<QuantizedConv2DArgs, 'filters'>;
+
+/** The convolutions' geometry on top of QuantizedNeuralLayer. */
+abstract class QuantizedSpatialLayer extends QuantizedNeuralLayer {
+  readonly kernelSize: Pair;
+  readonly strides: Pair;
+  readonly padding: Padding;
+
+  constructor(args: QuantizedSpatialArgs, perAxis: boolean) {
+    super(args, perAxis);
+    this.kernelSize = pair(args.kernelSize, 1);
+    this.strides = pair(args.strides, 1);
+    this.padding = args.padding ?? 'valid';
+  }
+
+  protected convOutputShape(inputShape: tf.Shape | tf.Shape[], cout: number): tf.Shape {
+    return convShape(singleShape(inputShape), this.kernelSize, this.strides, this.padding, cout);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), kernelSize: this.kernelSize, strides: this.strides, padding: this.padding };
+  }
+}
+
+/** Conv2D whose forward pass uses quantized weights (Keras HWIO kernel, channels last). */
+export class QuantizedConv2D extends QuantizedSpatialLayer {
+  static className = 'QuantizedConv2D';
+  readonly filters: number;
+  kernel!: tf.LayerVariable;
+
+  constructor(args: QuantizedConv2DArgs) {
+    super(args, args.perAxis ?? false);
+    this.filters = args.filters;
+  }
+
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const cin = singleShape(inputShape)[3]!;
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, cin, this.filters], 'float32',
-      tf.initializers.glorotUniform({}));
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
+    this.kernel = this.addKernel('kernel', [...this.kernelSize, singleShape(inputShape)[3]!, this.filters]);
+    this.addBias(this.filters);
     this.built = true;
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return convShape(singleShape(inputShape), this.kernelSize, this.strides, this.padding, this.filters);
+    return this.convOutputShape(inputShape, this.filters);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const w = fakeQuant(this.quantizer)(this.kernel.read()) as tf.Tensor4D;
-      const y = tf.conv2d(singleInput(inputs) as tf.Tensor4D, w, this.strides, this.padding);
-      return this.bias ? y.add(this.bias.read()) : y;
-    });
+    return tf.tidy(() =>
+      this.withBias(tf.conv2d(singleInput(inputs) as tf.Tensor4D, this.quantized<tf.Tensor4D>(this.kernel), this.strides, this.padding)));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      useBias: this.useBias,
-      bits: this.quantizer.bits,
-      perAxis: this.quantizer.perAxis,
-    };
+    return { ...super.getConfig(), filters: this.filters };
   }
 }
 
@@ -151,56 +187,28 @@ export type QuantizedDepthwiseConv2DArgs = Omit<QuantizedConv2DArgs, 'filters' |
  * integer model a depthwise result feeds a pointwise sum over channels, which only factors
  * out one common scale.
  */
-export class QuantizedDepthwiseConv2D extends tf.layers.Layer {
+export class QuantizedDepthwiseConv2D extends QuantizedSpatialLayer {
   static className = 'QuantizedDepthwiseConv2D';
-  readonly kernelSize: Pair;
-  readonly strides: Pair;
-  readonly padding: Padding;
-  readonly useBias: boolean;
-  readonly quantizer: WeightQuantizer;
   depthwiseKernel!: tf.LayerVariable;
-  bias: tf.LayerVariable | null = null;
 
   constructor(args: QuantizedDepthwiseConv2DArgs) {
-    super(args);
-    this.kernelSize = pair(args.kernelSize, 1);
-    this.strides = pair(args.strides, 1);
-    this.padding = args.padding ?? 'valid';
-    this.useBias = args.useBias ?? true;
-    this.quantizer = { bits: args.bits, perAxis: false };
-    checkWeightQuantizer(this.quantizer, `layer '${this.name}'`);
+    super(args, false);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const c = singleShape(inputShape)[3]!;
-    this.depthwiseKernel = this.addWeight('depthwise_kernel', [...this.kernelSize, c, 1], 'float32',
-      tf.initializers.glorotUniform({}));
-    if (this.useBias) this.bias = this.addWeight('bias', [c], 'float32', tf.initializers.zeros());
+    this.depthwiseKernel = this.addKernel('depthwise_kernel', [...this.kernelSize, c, 1]);
+    this.addBias(c);
     this.built = true;
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const s = singleShape(inputShape);
-    return convShape(s, this.kernelSize, this.strides, this.padding, s[3]!);
+    return this.convOutputShape(inputShape, singleShape(inputShape)[3]!);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const w = fakeQuant(this.quantizer)(this.depthwiseKernel.read()) as tf.Tensor4D;
-      const y = tf.depthwiseConv2d(singleInput(inputs) as tf.Tensor4D, w, this.strides, this.padding);
-      return this.bias ? y.add(this.bias.read()) : y;
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      useBias: this.useBias,
-      bits: this.quantizer.bits,
-    };
+    return tf.tidy(() =>
+      this.withBias(tf.depthwiseConv2d(singleInput(inputs) as tf.Tensor4D, this.quantized<tf.Tensor4D>(this.depthwiseKernel), this.strides, this.padding)));
   }
 }
 
@@ -208,65 +216,41 @@ export class QuantizedDepthwiseConv2D extends tf.layers.Layer {
  * SeparableConv2D (depth multiplier 1) with quantized weights: the depthwise kernel per tensor
  * (see QuantizedDepthwiseConv2D), the pointwise kernel per tensor or per output channel.
  */
-export class QuantizedSeparableConv2D extends tf.layers.Layer {
+export class QuantizedSeparableConv2D extends QuantizedSpatialLayer {
   static className = 'QuantizedSeparableConv2D';
   readonly filters: number;
-  readonly kernelSize: Pair;
-  readonly strides: Pair;
-  readonly padding: Padding;
-  readonly useBias: boolean;
-  readonly quantizer: WeightQuantizer;
   readonly depthwiseQuantizer: WeightQuantizer;
   depthwiseKernel!: tf.LayerVariable;
   pointwiseKernel!: tf.LayerVariable;
-  bias: tf.LayerVariable | null = null;
 
   constructor(args: QuantizedConv2DArgs) {
-    super(args);
+    super(args, args.perAxis ?? false);
     this.filters = args.filters;
-    this.kernelSize = pair(args.kernelSize, 1);
-    this.strides = pair(args.strides, 1);
-    this.padding = args.padding ?? 'valid';
-    this.useBias = args.useBias ?? true;
-    this.quantizer = { bits: args.bits, perAxis: args.perAxis ?? false };
     this.depthwiseQuantizer = { bits: args.bits, perAxis: false };
-    checkWeightQuantizer(this.quantizer, `layer '${this.name}'`);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const c = singleShape(inputShape)[3]!;
-    this.depthwiseKernel = this.addWeight('depthwise_kernel', [...this.kernelSize, c, 1], 'float32',
-      tf.initializers.glorotUniform({}));
-    this.pointwiseKernel = this.addWeight('pointwise_kernel', [1, 1, c, this.filters], 'float32',
-      tf.initializers.glorotUniform({}));
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
+    this.depthwiseKernel = this.addKernel('depthwise_kernel', [...this.kernelSize, c, 1]);
+    this.pointwiseKernel = this.addKernel('pointwise_kernel', [1, 1, c, this.filters]);
+    this.addBias(this.filters);
     this.built = true;
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return convShape(singleShape(inputShape), this.kernelSize, this.strides, this.padding, this.filters);
+    return this.convOutputShape(inputShape, this.filters);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const dw = fakeQuant(this.depthwiseQuantizer)(this.depthwiseKernel.read()) as tf.Tensor4D;
-      const pw = fakeQuant(this.quantizer)(this.pointwiseKernel.read()) as tf.Tensor4D;
-      const y = tf.separableConv2d(singleInput(inputs) as tf.Tensor4D, dw, pw, this.strides, this.padding);
-      return this.bias ? y.add(this.bias.read()) : y;
+      const dw = this.quantized<tf.Tensor4D>(this.depthwiseKernel, this.depthwiseQuantizer);
+      const pw = this.quantized<tf.Tensor4D>(this.pointwiseKernel);
+      return this.withBias(tf.separableConv2d(singleInput(inputs) as tf.Tensor4D, dw, pw, this.strides, this.padding));
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      padding: this.padding,
-      useBias: this.useBias,
-      bits: this.quantizer.bits,
-      perAxis: this.quantizer.perAxis,
-    };
+    return { ...super.getConfig(), filters: this.filters };
   }
 }
 
@@ -275,27 +259,21 @@ export interface QuantizedDenseArgs extends QuantizedArgs {
 }
 
 /** Dense with quantized weights (kernel [inputs][units]). */
-export class QuantizedDense extends tf.layers.Layer {
+export class QuantizedDense extends QuantizedNeuralLayer {
   static className = 'QuantizedDense';
   readonly units: number;
-  readonly useBias: boolean;
-  readonly quantizer: WeightQuantizer;
   kernel!: tf.LayerVariable;
-  bias: tf.LayerVariable | null = null;
 
   constructor(args: QuantizedDenseArgs) {
-    super(args);
+    super(args, args.perAxis ?? false);
     this.units = args.units;
-    this.useBias = args.useBias ?? true;
-    this.quantizer = { bits: args.bits, perAxis: args.perAxis ?? false };
-    checkWeightQuantizer(this.quantizer, `layer '${this.name}'`);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const s = singleShape(inputShape);
     if (s.length !== 2) throw new Error(`layer '${this.name}': QuantizedDense needs a flat input, got [${s}] (add a Flatten)`);
-    this.kernel = this.addWeight('kernel', [s[1]!, this.units], 'float32', tf.initializers.glorotUniform({}));
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', tf.initializers.zeros());
+    this.kernel = this.addKernel('kernel', [s[1]!, this.units]);
+    this.addBias(this.units);
     this.built = true;
   }
 
@@ -304,21 +282,11 @@ export class QuantizedDense extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const w = fakeQuant(this.quantizer)(this.kernel.read()) as tf.Tensor2D;
-      const y = tf.matMul(singleInput(inputs) as tf.Tensor2D, w);
-      return this.bias ? y.add(this.bias.read()) : y;
-    });
+    return tf.tidy(() => this.withBias(tf.matMul(singleInput(inputs) as tf.Tensor2D, this.quantized<tf.Tensor2D>(this.kernel))));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      units: this.units,
-      useBias: this.useBias,
-      bits: this.quantizer.bits,
-      perAxis: this.quantizer.perAxis,
-    };
+    return { ...super.getConfig(), units: this.units };
   }
 }
 
