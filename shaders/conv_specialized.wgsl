@@ -6,7 +6,9 @@
 //    pooling window reads (each loaded once, shared by the window's conv positions);
 //  - per conv position (DY, DX) of the window: 16 potentials, each a sum over the weight values
 //    of w * (sum of the inputs with that weight), zero weights left out, then
-//    `pool = pool_in(pool, Tile(...), DY, DX);`
+//    `pool = pool_in(pool, Tile(...), DY, DX);`. In a SeparableConvolutional layer the inputs of
+//    the (pointwise) weights are the position's depthwise potentials, `let d_DY_DX_CH = ...`,
+//    grouped sums over the input taps of channel CH (one per channel the tile uses);
 // and `TILE_INDEX` with the tile's index.
 // Why: on a CPU adapter every per-lane storage load costs 3-5 ns while a vector add costs
 // 0.2-0.6 ns, and loops cost even when empty; here the only loads are the input window, and

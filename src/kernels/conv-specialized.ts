@@ -1,5 +1,6 @@
 // Specialised conv kernels (shaders/conv_specialized.wgsl): per layer and 16-channel tile, a
-// shader whose weights are WGSL literals, generated here from the layer's weights. Per-model
+// shader whose weights are WGSL literals, generated here from the layer's weights. Conv-like
+// layers and SeparableConvolutional (depthwise and pointwise fused in one shader). Per-model
 // code generation, chosen by src/scheduler/plan.ts for layers small enough to compile quickly;
 // why and when: docs/ARCHITECTURE.md, "Specialised kernels".
 import { wgsl, type Kernel } from '../gpu/kernel.js';
@@ -8,15 +9,18 @@ import epilogueLib from '../../shaders/lib/epilogue.wgsl?raw';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import tileLib from '../../shaders/lib/tile.wgsl?raw';
 import template from '../../shaders/conv_specialized.wgsl?raw';
-import { packConvWeights, poolWindowConstants, type ConvKernelParams } from './conv.js';
+import { packConvWeights, poolWindowConstants, type ConvKernelParams, type PooledOutput } from './conv.js';
+import { packDepthwiseWeights } from './depthwise.js';
+import { packPointwiseWeights } from './pointwise.js';
 import { constantsKey, WORKGROUP_SIZE } from './define.js';
 import { epilogueConstants } from './epilogue.js';
 import { chooseEncoding, TILE, tilesFor, wordsFor } from './pack.js';
 import { preprocess } from './preprocess.js';
-import type { WeightBits } from '../model/types.js';
+import type { SeparableConvolutionalLayer, WeightBits } from '../model/types.js';
 
 /**
- * Generated terms (non-zero weights x conv positions per pooling window) one pipeline may hold.
+ * Generated terms (non-zero weights, the depthwise's included, x conv positions per pooling
+ * window) one pipeline may hold.
  * Measured on SwiftShader: 8,600 terms = 135 kB of WGSL compile in 1.1 to 2.3 s; about
  * 400 kB crashed the process while compiling. Larger layers keep the generic kernel.
  */
@@ -30,19 +34,24 @@ export type Specialization = 'auto' | 'always' | 'never';
 export interface SpecializedConvParams extends ConvKernelParams {
   /** which 16-channel tile this pipeline computes */
   tile: number;
-  /** the tile's weights, cross-correlation order: [ky][kx][cin] x 16 channels */
+  /**
+   * The tile's weights x 16 channels: a conv's in cross-correlation order [ky][kx][cin]; a
+   * separable layer's pointwise [cin] (its conv taps are the depthwise's).
+   */
   weights: Int8Array;
-  /** hash of `weights` (pipeline cache key) */
+  /** SeparableConvolutional only: the depthwise weights, cross-correlation order [ky][kx][cin] */
+  depthwise?: Int8Array;
+  /** hash of the weights (pipeline cache key) */
   weightsHash: string;
   /** an input value can exceed 127 (WIDE variant) */
   wide: boolean;
 }
 
 /** FNV-1a over the weights: the cache key of a tile's pipeline, with its geometry. */
-function hashWeights(w: Int8Array): string {
+function hashWeights(...tensors: Int8Array[]): string {
   let h = 0x811c9dc5;
-  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ (w[i]! & 0xff), 0x01000193);
-  return `${w.length}:${(h >>> 0).toString(16)}`;
+  for (const w of tensors) for (let i = 0; i < w.length; i++) h = Math.imul(h ^ (w[i]! & 0xff), 0x01000193);
+  return `${tensors.map((w) => w.length).join('+')}:${(h >>> 0).toString(16)}`;
 }
 
 /** Conv positions of a pooling window (1x1 without pooling), relative to its first. */
@@ -56,39 +65,75 @@ function literal(v: number): string {
   return Number.isInteger(v) ? `${v}.0` : `${v}`;
 }
 
+/** A product term: a weight and its input, named only if the weight is not zero (named inputs are loaded). */
+type Term = [weight: number, value: () => string];
+
+/**
+ * sum over the weight values w of w * (sum of the inputs with weight w): the inputs of each
+ * weight value are summed first, so one multiply per distinct value; zero weights are left
+ * out. `undefined` when nothing is left (the sum is 0).
+ */
+function groupedSum(terms: Iterable<Term>): string | undefined {
+  const groups = new Map<number, string[]>();
+  for (const [w, v] of terms) {
+    if (w === 0) continue;
+    const g = groups.get(w) ?? (groups.set(w, []), groups.get(w)!);
+    g.push(v());
+  }
+  if (groups.size === 0) return undefined;
+  return [...groups].sort((a, b) => a[0] - b[0]).map(([w, t]) => {
+    const sum = `(${t.join(' + ')})`;
+    return w === 1 ? sum : w === -1 ? `-${sum}` : `${literal(w)} * ${sum}`;
+  }).join('\n    + ');
+}
+
 /** The WGSL body (see the template's header) for one tile. */
 export function specializedBody(p: SpecializedConvParams): string {
   const [kh, kw] = p.kernel;
   const cin = p.inC;
   const loads = new Map<string, string>();
   const lines: string[] = [];
-  const value = (r: number, c: number, ch: number) => {
-    const j = Math.floor(ch / 4);
+  /** channel ch of the input under tap (ky, kx) of conv position (dy, dx) of the window */
+  const value = (dy: number, dx: number, ky: number, kx: number, ch: number) => () => {
+    const [r, c, j] = [dy * p.stride + ky, dx * p.stride + kx, Math.floor(ch / 4)];
     const name = `v_${r}_${c}_${j}`;
     if (!loads.has(name)) loads.set(name, `  let ${name} = load_word(n, iy0 + ${r}, ix0 + ${c}, ${j}u);`);
     return `${name}[${ch % 4}]`;
   };
+  const dw = p.depthwise;
+  const w = p.weights;
   for (const [dy, dx] of windowPositions(p)) {
-    const sums: string[] = [];
-    for (let k = 0; k < TILE; k++) {
-      // the inputs of each weight value, summed first: one add per non-zero weight
-      const groups = new Map<number, string[]>();
-      for (let ky = 0; ky < kh; ky++) {
-        for (let kx = 0; kx < kw; kx++) {
-          for (let ch = 0; ch < cin; ch++) {
-            const w = p.weights[((ky * kw + kx) * cin + ch) * TILE + k]!;
-            if (w === 0) continue;
-            const terms = groups.get(w) ?? (groups.set(w, []), groups.get(w)!);
-            terms.push(value(dy * p.stride + ky, dx * p.stride + kx, ch));
+    // the inputs of the tile's weights: the taps (conv), or the depthwise potentials of this
+    // conv position (separable), each computed once for the 16 channels
+    let terms: (k: number) => Term[];
+    if (dw) {
+      const potentials: [number, string][] = [];
+      for (let ch = 0; ch < cin; ch++) {
+        if (w.subarray(ch * TILE, (ch + 1) * TILE).every((x) => x === 0)) continue;
+        const taps: Term[] = [];
+        for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) taps.push([dw[(ky * kw + kx) * cin + ch]!, value(dy, dx, ky, kx, ch)]);
+        const sum = groupedSum(taps);
+        if (sum === undefined) continue;
+        const name = `d_${dy}_${dx}_${ch}`;
+        lines.push(`  let ${name} = ${sum};`);
+        potentials.push([ch, name]);
+      }
+      terms = (k) => potentials.map(([ch, d]) => [w[ch * TILE + k]!, () => d]);
+    } else {
+      terms = (k) => {
+        const out: Term[] = [];
+        for (let ky = 0; ky < kh; ky++) {
+          for (let kx = 0; kx < kw; kx++) {
+            for (let ch = 0; ch < cin; ch++) out.push([w[((ky * kw + kx) * cin + ch) * TILE + k]!, value(dy, dx, ky, kx, ch)]);
           }
         }
-      }
-      const parts = [...groups].sort((a, b) => a[0] - b[0]).map(([w, t]) => {
-        const sum = `(${t.join(' + ')})`;
-        return w === 1 ? sum : w === -1 ? `-${sum}` : `${literal(w)} * ${sum}`;
-      });
+        return out;
+      };
+    }
+    const sums: string[] = [];
+    for (let k = 0; k < TILE; k++) {
       const name = `s_${dy}_${dx}_${k}`;
-      lines.push(`  let ${name} = ${parts.length ? parts.join('\n    + ') : '0.0'};`);
+      lines.push(`  let ${name} = ${groupedSum(terms(k)) ?? '0.0'};`);
       sums.push(name);
     }
     const quads = [0, 4, 8, 12].map((q) => `potentials(${sums.slice(q, q + 4).join(', ')})`);
@@ -97,11 +142,15 @@ export function specializedBody(p: SpecializedConvParams): string {
   return [...loads.values(), ...lines].join('\n');
 }
 
-/** Generated terms of one tile: non-zero weights x conv positions per pooling window. */
-export function tileTerms(weights: Int8Array, p: ConvKernelParams): number {
-  let nonZero = 0;
-  for (const w of weights) if (w !== 0) nonZero++;
-  return nonZero * p.pool.size[0] * p.pool.size[1];
+function nonZero(weights: Int8Array): number {
+  let n = 0;
+  for (const w of weights) if (w !== 0) n++;
+  return n;
+}
+
+/** Generated terms of one tile: non-zero weights (the depthwise's too) x conv positions per pooling window. */
+export function tileTerms(p: SpecializedConvParams): number {
+  return (nonZero(p.weights) + (p.depthwise ? nonZero(p.depthwise) : 0)) * p.pool.size[0] * p.pool.size[1];
 }
 
 const libs = wgsl(indexLib, preprocess(tileLib, { F32: false, NIBBLES: false }), activationLib, epilogueLib);
@@ -132,14 +181,40 @@ export const convSpecialized: Kernel<SpecializedConvParams> = {
 };
 
 /** Invocations for n samples: one per pooled position (each tile is its own dispatch). */
-export function specializedInvocations(p: ConvKernelParams, n: number): number {
+export function specializedInvocations(p: PooledOutput, n: number): number {
   return n * p.outH * p.outW;
 }
 
 /**
+ * Cuts `packed` ([tile][rows] x 16) into one pipeline per tile; undefined (the generic kernel)
+ * when a tile exceeds MAX_TILE_TERMS or, under 'auto', the layer exceeds MAX_LAYER_TERMS.
+ */
+function tilesWithin(
+  p: ConvKernelParams,
+  packed: Int8Array,
+  rows: number,
+  depthwise: Int8Array | undefined,
+  wide: boolean,
+  mode: Specialization,
+): SpecializedConvParams[] | undefined {
+  const tiles: SpecializedConvParams[] = [];
+  let total = 0;
+  for (let tile = 0; tile < tilesFor(p.cout); tile++) {
+    const weights = packed.slice(tile * rows * TILE, (tile + 1) * rows * TILE);
+    const hash = depthwise ? hashWeights(weights, depthwise) : hashWeights(weights);
+    const t: SpecializedConvParams = { ...p, tile, weights, weightsHash: hash, wide, ...(depthwise && { depthwise }) };
+    const terms = tileTerms(t);
+    if (terms > MAX_TILE_TERMS) return undefined;
+    total += terms;
+    tiles.push(t);
+  }
+  if (mode === 'auto' && total > MAX_LAYER_TERMS) return undefined;
+  return tiles;
+}
+
+/**
  * The specialised tiles of a conv layer, or undefined when it keeps the generic kernel: when
- * the f32 sums would not be exact (the i8 encoding), a tile exceeds MAX_TILE_TERMS, or
- * (under 'auto') the layer exceeds MAX_LAYER_TERMS.
+ * the f32 sums would not be exact (the i8 encoding) or the layer is beyond the term bounds.
  */
 export function specializeConv(
   p: ConvKernelParams,
@@ -154,15 +229,27 @@ export function specializeConv(
   if (chooseEncoding(weightBits, rows, maxInput) === 'i8') return undefined;
   // packConvWeights in i8 = [tile][ky][kx][cin] x 16 signed bytes, flipped as the generic kernel reads them
   const packed = new Int8Array(packConvWeights(weights, p.kernel, p.inC, p.cout, flipped, 'i8').buffer);
-  const tiles: SpecializedConvParams[] = [];
-  let total = 0;
-  for (let tile = 0; tile < tilesFor(p.cout); tile++) {
-    const w = packed.slice(tile * rows * TILE, (tile + 1) * rows * TILE);
-    const terms = tileTerms(w, p);
-    if (terms > MAX_TILE_TERMS) return undefined;
-    total += terms;
-    tiles.push({ ...p, tile, weights: w, weightsHash: hashWeights(w), wide: maxInput > 127 });
-  }
-  if (mode === 'auto' && total > MAX_LAYER_TERMS) return undefined;
-  return tiles;
+  return tilesWithin(p, packed, rows, undefined, maxInput > 127, mode);
+}
+
+/**
+ * The specialised tiles of a SeparableConvolutional layer: depthwise and pointwise fused, the
+ * depthwise potentials of the pooling window computed in each tile's shader from the packed
+ * input (no i32 buffer between the halves). `p` is the layer as a conv (its kernel, stride,
+ * padding) over inC = the input's channels padded to whole words, with the pointwise's
+ * encoding: undefined where that is i8 (f32 sums would not be exact), under 'never', or beyond
+ * the term bounds.
+ */
+export function specializeSeparable(
+  p: ConvKernelParams,
+  layer: Pick<SeparableConvolutionalLayer, 'depthwise' | 'pointwise'>,
+  cin: number,
+  maxInput: number,
+  mode: Specialization,
+): SpecializedConvParams[] | undefined {
+  if (mode === 'never' || p.encoding === 'i8') return undefined;
+  // [ky][kx][inC] unflipped, and the pointwise as [tile][inC] x 16, both as signed bytes
+  const depthwise = new Int8Array(packDepthwiseWeights(layer.depthwise, p.kernel, cin, p.inC / 4).buffer);
+  const packed = new Int8Array(packPointwiseWeights(layer.pointwise, cin, p.inC, p.cout, 'i8').buffer);
+  return tilesWithin(p, packed, p.inC, depthwise, maxInput > 127, mode);
 }

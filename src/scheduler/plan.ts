@@ -25,7 +25,14 @@ import {
   type PooledOutput,
   type PoolParams,
 } from '../kernels/index.js';
-import { convSpecialized, specializeConv, specializedInvocations, type SpecializedConvParams, type Specialization } from '../kernels/conv-specialized.js';
+import {
+  convSpecialized,
+  specializeConv,
+  specializedInvocations,
+  specializeSeparable,
+  type SpecializedConvParams,
+  type Specialization,
+} from '../kernels/conv-specialized.js';
 import { convOutputShape, inferShapes, poolArea, poolOutputShape, windowGeometry } from '../model/shapes.js';
 import type {
   Activation,
@@ -126,6 +133,20 @@ class TileUploads {
   release(runner: GpuRunner): void {
     runner.release(this.weights, this.thresholds, this.steps);
   }
+}
+
+/** Specialised tiles (src/kernels/conv-specialized.ts): one pipeline each. */
+function prepareSpecialized(runner: GpuRunner, tiles: SpecializedConvParams[]): void {
+  for (const t of tiles) runner.pipeline(convSpecialized, t);
+}
+
+/** Records one dispatch per specialised tile, all reading the packed `input` and writing one output. */
+function encodeSpecialized(ctx: ChunkContext, tiles: SpecializedConvParams[], u: TileUploads, input: GPUBuffer, outBytes: number, label: string): GPUBuffer {
+  const out = ctx.buffer(ctx.n * outBytes, `${label}:output`);
+  for (const t of tiles) {
+    ctx.dispatch(convSpecialized, t, [ctx.params, u.thresholds, u.steps, out, ctx.spikes, input], specializedInvocations(t, ctx.n), `${label}:t${t.tile}`);
+  }
+  return out;
 }
 
 /** InputData: the packed input is the layer's output. */
@@ -265,10 +286,7 @@ class ConvPlan implements LayerPlan {
   }
 
   prepare(runner: GpuRunner): void {
-    if (this.special) {
-      for (const t of this.special) runner.pipeline(convSpecialized, t);
-      return;
-    }
+    if (this.special) return prepareSpecialized(runner, this.special);
     if (this.ev) runner.pipeline(pixelEvents, this.ev);
     runner.pipeline(conv, this.params);
   }
@@ -279,15 +297,7 @@ class ConvPlan implements LayerPlan {
   }
 
   encode(ctx: ChunkContext, input: GPUBuffer): GPUBuffer {
-    if (this.special) {
-      const out = ctx.buffer(ctx.n * this.bytesPerSample[0]!, `${this.label}:output`);
-      const u = this.uploads;
-      for (const t of this.special) {
-        ctx.dispatch(convSpecialized, t, [ctx.params, u.thresholds, u.steps, out, ctx.spikes, input],
-          specializedInvocations(t, ctx.n), `${this.label}:t${t.tile}`);
-      }
-      return out;
-    }
+    if (this.special) return encodeSpecialized(ctx, this.special, this.uploads, input, this.bytesPerSample[0]!, this.label);
     let sources = [input];
     if (this.ev) {
       const ev = ctx.buffer(ctx.n * this.bytesPerSample[1]!, `${this.label}:events`);
@@ -307,15 +317,20 @@ class ConvPlan implements LayerPlan {
   }
 }
 
-/** SeparableConvolutional: depthwise (i32 potentials) then the fused pointwise conv. */
+/**
+ * SeparableConvolutional: depthwise (i32 potentials) then the fused pointwise conv, or
+ * specialised tiles that fuse both halves (src/kernels/conv-specialized.ts).
+ */
 class SeparablePlan implements LayerPlan {
   readonly packed: boolean;
   readonly outShape: Shape3;
   readonly bytesPerSample: number[];
   readonly invocationsPerSample: number;
-  readonly dispatches = 2;
+  readonly dispatches: number;
   private readonly dw: DepthwiseKernelParams;
   private readonly pw: PointwiseKernelParams;
+  /** per tile, when the layer runs specialised kernels (no depthwise dispatch) */
+  private readonly special: SpecializedConvParams[] | undefined;
   private readonly label: string;
   private readonly dwWeights: GPUBuffer;
   private readonly uploads: TileUploads;
@@ -326,6 +341,7 @@ class SeparablePlan implements LayerPlan {
     readonly index: number,
     readonly inShape: Shape3,
     maxInput: number,
+    specialize: Specialization,
   ) {
     const { padTop, padLeft, ...g } = pooledOutput(layer, inShape, index);
     const cin = inShape[2];
@@ -346,22 +362,40 @@ class SeparablePlan implements LayerPlan {
     const maxDw = taps * maxInput * Math.max(1, ...Array.from(layer.depthwise, Math.abs));
     const encoding = chooseEncoding(layer.weightBits, cin, maxDw);
     this.pw = { ...g, inC: inWords * 4, encoding };
+    this.special = specializeSeparable({ ...this.pw, ...this.dw }, layer, cin, maxInput, specialize);
     this.label = `separable:L${index}`;
     this.packed = layer.activation !== null;
     this.outShape = [g.outH, g.outW, layer.filters];
-    this.bytesPerSample = [outputBytes(this.outShape, this.packed), depthwiseOutputBytes(this.dw)];
-    this.invocationsPerSample = Math.max(pooledInvocations(this.pw, 1), depthwiseInvocations(this.dw, 1));
-    this.dwWeights = runner.upload(packDepthwiseWeights(layer.depthwise, layer.kernel, cin, inWords), `${this.label}:depthwise`);
-    const pw = packPointwiseWeights(layer.pointwise, cin, inWords * 4, layer.filters, encoding);
+    const out = outputBytes(this.outShape, this.packed);
+    if (this.special) {
+      this.bytesPerSample = [out];
+      this.invocationsPerSample = specializedInvocations(this.pw, 1);
+      this.dispatches = this.special.length;
+    } else {
+      this.bytesPerSample = [out, depthwiseOutputBytes(this.dw)];
+      this.invocationsPerSample = Math.max(pooledInvocations(this.pw, 1), depthwiseInvocations(this.dw, 1));
+      this.dispatches = 2;
+    }
+    // specialised kernels bind no weights (empty buffers keep the uploads' shape)
+    const dwPacked = this.special ? new Uint32Array(1) : packDepthwiseWeights(layer.depthwise, layer.kernel, cin, inWords);
+    this.dwWeights = runner.upload(dwPacked, `${this.label}:depthwise`);
+    const pw = this.special ? new Uint32Array(1) : packPointwiseWeights(layer.pointwise, cin, inWords * 4, layer.filters, encoding);
     this.uploads = TileUploads.create(runner, this.label, pw, layer.activation, layer.filters);
   }
 
+  /** Whether the layer runs specialised kernels. */
+  get specialized(): boolean {
+    return this.special !== undefined;
+  }
+
   prepare(runner: GpuRunner): void {
+    if (this.special) return prepareSpecialized(runner, this.special);
     runner.pipeline(depthwise, this.dw);
     runner.pipeline(pointwise, this.pw);
   }
 
   encode(ctx: ChunkContext, input: GPUBuffer): GPUBuffer {
+    if (this.special) return encodeSpecialized(ctx, this.special, this.uploads, input, this.bytesPerSample[0]!, this.label);
     const dwOut = ctx.buffer(ctx.n * this.bytesPerSample[1]!, `${this.label}:depthwise-potentials`);
     ctx.dispatch(depthwise, this.dw, [ctx.params, input, this.dwWeights, dwOut], depthwiseInvocations(this.dw, ctx.n), `${this.label}:depthwise`);
     const out = ctx.buffer(ctx.n * this.bytesPerSample[0]!, `${this.label}:output`);
@@ -379,7 +413,7 @@ class SeparablePlan implements LayerPlan {
 
 /**
  * Plans every layer of a (validated) model and uploads its weights. `specialize` chooses
- * between generic and weight-specialised conv kernels (src/kernels/conv-specialized.ts).
+ * between generic and weight-specialised conv and separable kernels (src/kernels/conv-specialized.ts).
  */
 export function planModel(runner: GpuRunner, spec: ModelSpec, specialize: Specialization): LayerPlan[] {
   const shapes = inferShapes(spec.layers);
@@ -398,7 +432,7 @@ export function planModel(runner: GpuRunner, spec: ModelSpec, specialize: Specia
           plans.push(ConvPlan.forConv(runner, layer, index, input, maxInput, specialize));
           break;
         case 'SeparableConvolutional':
-          plans.push(new SeparablePlan(runner, layer, index, input, maxInput));
+          plans.push(new SeparablePlan(runner, layer, index, input, maxInput, specialize));
           break;
         case 'FullyConnected':
           plans.push(ConvPlan.forDense(runner, layer, index, input, maxInput, specialize));

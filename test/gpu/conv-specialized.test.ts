@@ -1,11 +1,13 @@
-// Specialised conv kernels (weights compiled into the shader): the generated code leaves zero
-// weights out, the planner picks them only where they are exact and within the compile bounds,
-// and with specialisation forced on, every conv-like layer kind, geometry, pooling and input
-// width equals referenceForward bit for bit (and forced off keeps the generic path).
+// Specialised conv and separable kernels (weights compiled into the shader): the generated code
+// leaves zero weights out, the planner picks them only where they are exact and within the
+// compile bounds, and with specialisation forced on, every conv-like layer kind (separable
+// included), geometry, pooling and input width equals referenceForward bit for bit, outputs and
+// spike counts, for batches of 1 and 3, all-zero and saturated inputs, whole and split batches
+// (and forced off keeps the generic path).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
 import { chooseEncoding, type ConvKernelParams } from '../../src/kernels/index.js';
-import { MAX_LAYER_TERMS, MAX_TILE_TERMS, specializeConv, specializedBody, type Specialization } from '../../src/kernels/conv-specialized.js';
+import { MAX_LAYER_TERMS, MAX_TILE_TERMS, specializeConv, specializedBody, specializeSeparable, type Specialization } from '../../src/kernels/conv-specialized.js';
 import { convOutputShape, inferShapes } from '../../src/model/shapes.js';
 import type { ModelSpec, Pooling, Shape3 } from '../../src/model/types.js';
 import { planModel } from '../../src/scheduler/plan.js';
@@ -33,10 +35,17 @@ async function check(spec: ModelSpec, seed: number, mode: Specialization): Promi
   const { shape, bits } = modelInput(spec);
   const model = await GpuModel.create(runner, spec, { specialize: mode });
   try {
-    const inputs = [randomInput(seed, shape, 3, bits), randomInput(seed, shape, 1, bits, { zeros: 0, saturate: 1 })];
+    const inputs = [
+      randomInput(seed, shape, 3, bits),
+      randomInput(seed, shape, 1, bits, { zeros: 0, saturate: 1 }),
+      randomInput(seed, shape, 1, bits, { zeros: 1 }),
+    ];
     for (const [i, input] of inputs.entries()) {
       expectReference(spec, input, await model.forward(input, { keepAll: true }), `${mode} seed ${seed} input ${i}`);
     }
+    const split = await model.forward(inputs[0]!, { keepAll: true, maxBatch: 2 });
+    expect(split.chunks).toBe(2);
+    expectReference(spec, inputs[0]!, split, `${mode} seed ${seed} split batch`);
   } finally {
     model.dispose();
   }
@@ -45,7 +54,8 @@ async function check(spec: ModelSpec, seed: number, mode: Specialization): Promi
 let seed = 5000;
 /**
  * Forced on: exact, and every conv-like layer specialised whose terms are surely within
- * MAX_TILE_TERMS (taps x 16 channels x pooling window, an upper bound; f32-exact models only).
+ * MAX_TILE_TERMS (an upper bound from the weight counts and the pooling window; f32-exact
+ * models only).
  * Returns how many layers ran specialised.
  */
 async function checkForced(opts: RandomModelOptions): Promise<number> {
@@ -53,10 +63,13 @@ async function checkForced(opts: RandomModelOptions): Promise<number> {
   const shapes = inferShapes(spec.layers);
   const on = specialised(spec, 'always');
   spec.layers.forEach((l, i) => {
-    if (l.kind !== 'InputConvolutional' && l.kind !== 'Convolutional') return;
+    if (l.kind !== 'InputConvolutional' && l.kind !== 'Convolutional' && l.kind !== 'SeparableConvolutional') return;
     const pot = convOutputShape(shapes.inputs[i]!, l.kernel, l.stride, l.padding, l.filters);
     const window = l.pooling.type === 'none' ? 1 : l.pooling.type === 'global_avg' ? pot[0] * pot[1] : l.pooling.size[0] * l.pooling.size[1];
-    const bound = l.kernel[0] * l.kernel[1] * shapes.inputs[i]![2] * 16 * window;
+    const taps = l.kernel[0] * l.kernel[1];
+    const cin = shapes.inputs[i]![2];
+    // separable: the depthwise (over the channels padded to words) and a 16-channel pointwise tile
+    const bound = l.kind === 'SeparableConvolutional' ? (taps + 16) * Math.ceil(cin / 4) * 4 * window : taps * cin * 16 * window;
     if (bound <= MAX_TILE_TERMS) expect(on[i], `layer ${i} ${l.kind} specialised (at most ${bound} terms)`).toBe(true);
   });
   await check(spec, seed, 'always');
@@ -84,6 +97,30 @@ describe('generated code', () => {
     // the 15 padded channels of the tile have no weights at all
     expect(body.match(/= 0\.0;/g)).toHaveLength(15);
   });
+
+  it('separable: one depthwise potential per channel the tile uses, grouped like the conv', () => {
+    // 3x3 depthwise over 8 channels, pointwise 8 -> 2 (one tile); only channels 2 and 5 have
+    // non-zero pointwise weights, channel 5's depthwise is zero: one potential, of channel 2
+    const dw = new Int8Array(9 * 8);
+    dw[0 * 8 + 2] = 2; // tap (0, 0)
+    dw[4 * 8 + 2] = -1; // tap (1, 1)
+    dw[8 * 8 + 2] = 3; // tap (2, 2)
+    const pw = new Int8Array(8 * 2);
+    pw[2 * 2 + 0] = 1;
+    pw[2 * 2 + 1] = -3;
+    pw[5 * 2 + 0] = 4;
+    // the IR stores non-input kernels flipped (true convolution); the shader cross-correlates
+    const flipped = Int8Array.from({ length: dw.length }, (_, i) => dw[(8 - Math.floor(i / 8)) * 8 + (i % 8)]!);
+    const p = { ...params(8, 2), kernel: [3, 3] as [number, number], padTop: 1, padLeft: 1 };
+    const [tile] = specializeSeparable(p, { depthwise: flipped, pointwise: pw }, 8, 15, 'always')!;
+    const body = specializedBody(tile!);
+    expect(body.match(/let d_/g)).toHaveLength(1);
+    expect(body).toContain('let d_0_0_2 = -(v_1_1_0[2])\n    + 2.0 * (v_0_0_0[2])\n    + 3.0 * (v_2_2_0[2]);');
+    expect(body.match(/load_word/g)).toHaveLength(3);
+    expect(body).toContain('let s_0_0_0 = (d_0_0_2);');
+    expect(body).toContain('let s_0_0_1 = -3.0 * (d_0_0_2);');
+    expect(body.match(/= 0\.0;/g)).toHaveLength(14);
+  });
 });
 
 describe('planner', () => {
@@ -94,6 +131,15 @@ describe('planner', () => {
     // 8-bit input and weights over 48x48 inputs: beyond 2^24, the generic kernel's exact i32 path
     const wide = randomModel(4002, { inputShape: [48, 48, 1], layers: [{ kind: 'InputData' }, { kind: 'FullyConnected', units: 20, weightBits: 8 }] });
     expect(chooseEncoding(8, 48 * 48, 255)).toBe('i8');
+    expect(specialised(wide, 'always')).toEqual([false, false]);
+  });
+
+  it('separable layers: specialised when exact, never with 8-bit input and weights', () => {
+    const spec = randomModel(4004, { inputShape: [6, 6, 5], inputBits: 4, layers: [{ kind: 'InputData' }, { kind: 'SeparableConvolutional', kernel: [3, 3], filters: 20, weightBits: 4 }] });
+    expect(specialised(spec, 'never')).toEqual([false, false]);
+    expect(specialised(spec, 'auto')).toEqual([false, true]);
+    // depthwise potentials up to 9 * 255 * 127 over 8 channels of 8-bit weights: beyond 2^24 in f32
+    const wide = randomModel(4005, { inputShape: [6, 6, 8], inputBits: 8, layers: [{ kind: 'InputData' }, { kind: 'SeparableConvolutional', kernel: [3, 3], filters: 4, weightBits: 8 }] });
     expect(specialised(wide, 'always')).toEqual([false, false]);
   });
 
@@ -139,6 +185,45 @@ describe('forced on, bit-exact with the reference', () => {
           { kind: 'Convolutional', kernel: [k, k], stride: 1 + ((i + 1) % 2), padding: 'same', filters: 10 + 7 * i, pooling, activation: i % 2 === 1 },
         ],
       });
+    }
+  });
+
+  it('SeparableConvolutional: weight and act bits, paddings, strides, poolings, wide input, no activation', async () => {
+    let i = 0;
+    let layers = 0;
+    for (const pooling of POOLINGS) {
+      for (const stride of [1, 2]) {
+        const weightBits = ([1, 2, 4, 8] as const)[i % 4];
+        // 8-bit weights: at most 3 channels keep the f32 sums exact with 4-bit input
+        const inputShape: Shape3 = [6 + (i % 3), 7 - (i % 2), weightBits === 8 ? 3 : 2 + 3 * (i % 3)];
+        layers += await checkForced({
+          inputShape,
+          inputBits: 4,
+          layers: [
+            { kind: 'InputData' },
+            { kind: 'SeparableConvolutional', kernel: [3, 3], stride, padding: i % 3 ? 'same' : 'valid', pooling, weightBits, actBits: ([1, 2, 4] as const)[i % 3], filters: 5 + 7 * (i % 3), activation: i % 4 !== 3 },
+          ],
+        });
+        i++;
+      }
+    }
+    expect(layers).toBe(8);
+    // 8-bit input (the WIDE loads), 1-bit weights, 5x5 kernel
+    await checkForced({ inputShape: [7, 7, 2], inputBits: 8, layers: [{ kind: 'InputData' }, { kind: 'SeparableConvolutional', kernel: [5, 5], padding: 'same', weightBits: 1, filters: 6, pooling: 'max' }] });
+  });
+
+  it('SeparableConvolutional after a conv, multi-tile, then FullyConnected', async () => {
+    for (const actBits of [1, 2, 4] as const) {
+      // the InputConvolutional and the separable layer specialised, the dense kept generic or not
+      const on = await checkForced({
+        inputShape: [9, 8, 1],
+        layers: [
+          { kind: 'InputConvolutional', kernel: [3, 3], stride: 1, padding: 'same', filters: 7, pooling: 'none', actBits, weightBits: 4 },
+          { kind: 'SeparableConvolutional', kernel: [3, 3], stride: 1, padding: 'same', filters: 18 + 5 * actBits, pooling: 'max', weightBits: 4, actBits },
+          { kind: 'FullyConnected', units: 10, activation: false },
+        ],
+      });
+      expect(on).toBeGreaterThanOrEqual(2);
     }
   });
 
