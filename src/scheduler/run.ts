@@ -16,10 +16,11 @@ export interface GpuModelOptions {
   /** bytes the per-chunk buffers of one forward pass may hold at once (default 256 MiB) */
   memoryBudget?: number;
   /**
-   * Conv layers with their weights compiled into the shader (src/kernels/conv-specialized.ts):
-   * 4x to 7x faster per layer on SwiftShader, but compiled per model (about a second per
-   * 8,000 terms there): 'auto' for layers within the compile bounds, 'always', or 'never'
-   * (default: pays off only for long runs; not measured on hardware GPUs).
+   * Conv-like and separable layers with their weights compiled into the shader
+   * (src/kernels/conv-specialized.ts): 4x to 7x faster per layer on SwiftShader, but compiled
+   * per model (about a second per 8,000 terms there): 'auto' for layers within the compile
+   * bounds, 'always', or 'never' (default: pays off only for long runs; not measured on
+   * hardware GPUs).
    */
   specialize?: Specialization;
 }
