@@ -1,0 +1,184 @@
+// The MNIST page: loads the committed converted model with Model.fetch, classifies what is drawn
+// (input, class scores, every layer's spike map) and runs the test set. What it shows is also
+// published as window.__mnist for the browser test (test/browser/mnist-demo.test.ts).
+import { defaultDevice, mnistDataset, Model, summarize, type DeviceInfo, type ImageDataset } from '../../src/index.js';
+import { DrawingPad } from './drawing-pad.js';
+import { toMnist } from './preprocess.js';
+import { showSpikeMaps, type LayerMap } from './spike-maps.js';
+import { runTestSet, type Misclassified, type TestSetRun } from './test-set.js';
+import { showConfusion, showMisclassified } from './test-set-view.js';
+import { drawDigit, showScores } from './views.js';
+
+const MODEL_URL = new URL('../../models/mnist-cnn-q4.akida.json', import.meta.url);
+
+export interface Classified {
+  /** what was classified: 'drawing' or 'test digit #<index>' */
+  source: string;
+  /** the 28 x 28 input fed to the model */
+  input: number[];
+  scores: number[];
+  predicted: number;
+  layers: LayerMap[];
+  ms: number;
+}
+
+export interface MnistDemoState {
+  ready: boolean;
+  adapter?: DeviceInfo;
+  /** classifications so far (the latest is in `classified`) */
+  classifications: number;
+  classified?: Classified;
+  testSet?: Omit<TestSetRun, 'confusion' | 'misclassified'> & { confusion: number[][]; misclassified: number[] };
+  error?: string;
+}
+
+declare global {
+  interface Window {
+    __mnist?: MnistDemoState;
+  }
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const state: MnistDemoState = { ready: false, classifications: 0 };
+window.__mnist = state;
+
+function fail(err: unknown): void {
+  const error = err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err);
+  console.error(`mnist demo: ${error}`);
+  state.error = error;
+  const status = $('status');
+  status.textContent = 'error';
+  status.className = 'fail';
+  const pre = $('error');
+  pre.textContent = error;
+  pre.hidden = false;
+}
+
+function showAdapter(info: DeviceInfo): void {
+  const rows: Array<[string, string]> = [
+    ['vendor', info.vendor || '—'],
+    ['architecture', info.architecture || '—'],
+    ['description', info.description || '—'],
+    ['kind', info.software ? 'software (runs on the CPU)' : 'hardware'],
+  ];
+  $<HTMLTableElement>('adapter').tBodies[0]!.replaceChildren(
+    ...rows.map(([k, v]) => {
+      const tr = document.createElement('tr');
+      const th = document.createElement('th');
+      th.textContent = k;
+      const td = document.createElement('td');
+      td.textContent = v;
+      tr.append(th, td);
+      return tr;
+    }),
+  );
+}
+
+/** Classifications run one after another: a stroke that ends mid-run waits for the run. */
+let queue: Promise<void> = Promise.resolve();
+
+function classify(model: Model, input: Uint8Array, source: string): void {
+  queue = queue.then(async () => {
+    const t0 = performance.now();
+    const layers = await model.forwardAll(input);
+    const ms = performance.now() - t0;
+    const last = layers[layers.length - 1]!;
+    const scores = Array.from(model.rescaleOutput(last).data);
+    const predicted = model.classesOf(last)[0]!;
+    drawDigit($<HTMLCanvasElement>('input'), input);
+    showScores($('scores'), scores, predicted);
+    $('predicted').textContent = String(predicted);
+    $('source').textContent = source;
+    $('timing').textContent = `${ms.toFixed(1)} ms on the GPU (every layer read back)`;
+    const maps = showSpikeMaps($('maps'), layers, summarize(model.spec).rows);
+    state.classified = { source, input: Array.from(input), scores, predicted, layers: maps, ms };
+    state.classifications++;
+  }).catch(fail);
+}
+
+function setupTestSet(model: Model, pad: DrawingPad): void {
+  let dataset: Promise<ImageDataset> | undefined;
+  const button = $<HTMLButtonElement>('test-run');
+  button.disabled = false;
+  $<HTMLFormElement>('test-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const limit = $<HTMLInputElement>('test-n').valueAsNumber;
+    const batchSize = $<HTMLInputElement>('test-batch').valueAsNumber;
+    const compare = $<HTMLInputElement>('test-reference').checked;
+    const status = $('test-status');
+    const progress = $<HTMLProgressElement>('test-progress');
+    if (!(limit >= 1 && batchSize >= 1)) {
+      status.textContent = 'digits and batch must be positive whole numbers';
+      return;
+    }
+    button.disabled = true;
+    state.testSet = undefined;
+    void (async () => {
+      status.textContent = 'loading the digits…';
+      dataset ??= mnistDataset();
+      const data = await dataset;
+      const total = Math.min(limit, data.count);
+      status.textContent = `0 / ${total}`;
+      progress.value = 0;
+      const reference = compare ? new Model(model.spec, { backend: 'reference' }) : undefined;
+      const run = await runTestSet(model, data, {
+        limit: total,
+        batchSize,
+        reference,
+        onProgress: (p) => {
+          progress.value = p.done / p.total;
+          status.textContent = `${p.done} / ${p.total}`;
+          $('test-accuracy').textContent = `${((100 * p.correct) / p.done).toFixed(2)}% (${p.correct} / ${p.done})`;
+          $('test-rate').textContent = p.samplesPerSecond.toFixed(0);
+        },
+      });
+      showResult(model, pad, run);
+    })()
+      .catch(fail)
+      .finally(() => (button.disabled = false));
+  });
+}
+
+function showResult(model: Model, pad: DrawingPad, run: TestSetRun): void {
+  $('test-status').textContent = `${run.n} digits in ${run.seconds.toFixed(1)} s`;
+  $('test-accuracy').textContent = `${(100 * run.accuracy).toFixed(2)}% (${run.correct} / ${run.n})`;
+  $('test-rate').textContent = run.samplesPerSecond.toFixed(0);
+  const ref = run.reference;
+  let same = 0;
+  if (ref) for (let i = 0; i < run.n; i++) if (ref.predictions[i] === run.predictions[i]) same++;
+  const refCell = $('test-reference-result');
+  refCell.textContent = ref
+    ? `same class on ${same} / ${run.n}; integer outputs differ on ${ref.outputsDiffer}`
+    : 'not compared';
+  refCell.className = ref ? (same === run.n && ref.outputsDiffer === 0 ? 'num pass' : 'num fail') : 'num';
+  showConfusion($<HTMLTableElement>('confusion'), run.confusion);
+  showMisclassified($('errors'), run.misclassified, (m: Misclassified) => {
+    pad.showDigit(m.pixels);
+    classify(model, m.pixels, `test digit #${m.index} (label ${m.label})`);
+    $('pad').scrollIntoView({ behavior: 'smooth', block: 'center' });
+  });
+  const { confusion, misclassified, ...rest } = run;
+  state.testSet = { ...rest, confusion: confusion.rows(), misclassified: misclassified.map((m) => m.index) };
+}
+
+async function main(): Promise<void> {
+  const acquired = await defaultDevice();
+  state.adapter = acquired.info;
+  showAdapter(acquired.info);
+  $('status').textContent = 'loading the model…';
+  const model = await Model.fetch(MODEL_URL, { backend: 'webgpu' });
+  $('summary').textContent = model.summary();
+  const pad = new DrawingPad($<HTMLCanvasElement>('pad'), () => {
+    const input = toMnist(pad.ink());
+    if (input.some((v) => v > 0)) classify(model, input, 'drawing');
+  });
+  $('clear').addEventListener('click', () => pad.clear());
+  setupTestSet(model, pad);
+  const status = $('status');
+  const adapter = [acquired.info.vendor, acquired.info.architecture].filter(Boolean).join(' ') || 'WebGPU';
+  status.textContent = `ready: ${model.spec.name ?? 'the model'} on ${adapter}${acquired.info.software ? ' (software, on the CPU)' : ''}`;
+  status.className = 'pass';
+  state.ready = true;
+}
+
+main().catch(fail);
