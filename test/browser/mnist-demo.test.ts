@@ -12,6 +12,7 @@ import { launchChromium, openPage, screenshotDir, startDevServer } from './harne
 const DIGITS = 200;
 
 let server: ViteDevServer | undefined;
+let base = '';
 let browser: Browser | undefined;
 let page: Page | undefined;
 let errors: string[] = [];
@@ -27,6 +28,7 @@ async function nextClassification(before: number): Promise<MnistDemoState> {
 beforeAll(async () => {
   const dev = await startDevServer();
   server = dev.server;
+  base = dev.url;
   browser = await launchChromium();
   ({ page, errors } = await openPage(browser, `${dev.url}/demos/mnist/`));
   await page.waitForFunction(() => window.__mnist?.ready || window.__mnist?.error !== undefined, { timeout: 110_000, polling: 200 });
@@ -38,6 +40,13 @@ afterAll(async () => {
 });
 
 describe('MNIST demo in Chromium', () => {
+  it('is listed on the demos page', async () => {
+    const index = await openPage(browser!, `${base}/demos/`);
+    expect(await index.page.$$eval('ul.demos a', (as) => as.map((a) => a.getAttribute('href')))).toContain('./mnist/');
+    expect(index.errors).toEqual([]);
+    await index.page.close();
+  });
+
   it('loads the model on the browser adapter and shows its summary', async () => {
     const s = await state();
     expect(s.error).toBeUndefined();
