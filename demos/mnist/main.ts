@@ -1,12 +1,12 @@
 // The MNIST page: loads the committed converted model with Model.fetch, classifies what is drawn
 // (input, class scores, every layer's spike map) and runs the test set. What it shows is also
 // published as window.__mnist for the browser test (test/browser/mnist-demo.test.ts).
-import { defaultDevice, mnistDataset, Model, summarize, type DeviceInfo, type ImageDataset } from '../../src/index.js';
+import { defaultDevice, mnistDataset, Model, shapeSize, summarize, type DeviceInfo, type ImageDataset } from '../../src/index.js';
 import { DrawingPad } from './drawing-pad.js';
 import { toMnist } from './preprocess.js';
 import { showSpikeMaps, type LayerMap } from './spike-maps.js';
 import { runTestSet, type Misclassified, type TestSetRun } from './test-set.js';
-import { showConfusion, showMisclassified } from './test-set-view.js';
+import { showConfusion, showMisclassified, showStatistics } from './test-set-view.js';
 import { drawDigit, showScores } from './views.js';
 
 const MODEL_URL = new URL('../../models/mnist-cnn-q4.akida.json', import.meta.url);
@@ -74,11 +74,19 @@ function showAdapter(info: DeviceInfo): void {
   );
 }
 
-/** Classifications run one after another: a stroke that ends mid-run waits for the run. */
-let queue: Promise<void> = Promise.resolve();
+/**
+ * GPU work runs one job at a time (a stroke that ends during a test-set run waits for it), so
+ * the model's statistics cover exactly one job and no two forwards share its buffers.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+function serial<T>(job: () => Promise<T>): Promise<T> {
+  const next = queue.then(job);
+  queue = next.catch(() => undefined);
+  return next;
+}
 
 function classify(model: Model, input: Uint8Array, source: string): void {
-  queue = queue.then(async () => {
+  serial(async () => {
     const t0 = performance.now();
     const layers = await model.forwardAll(input);
     const ms = performance.now() - t0;
@@ -121,7 +129,7 @@ function setupTestSet(model: Model, pad: DrawingPad): void {
       status.textContent = `0 / ${total}`;
       progress.value = 0;
       const reference = compare ? new Model(model.spec, { backend: 'reference' }) : undefined;
-      const run = await runTestSet(model, data, {
+      const run = await serial(() => runTestSet(model, data, {
         limit: total,
         batchSize,
         reference,
@@ -131,7 +139,7 @@ function setupTestSet(model: Model, pad: DrawingPad): void {
           $('test-accuracy').textContent = `${((100 * p.correct) / p.done).toFixed(2)}% (${p.correct} / ${p.done})`;
           $('test-rate').textContent = p.samplesPerSecond.toFixed(0);
         },
-      });
+      }));
       showResult(model, pad, run);
     })()
       .catch(fail)
@@ -152,6 +160,7 @@ function showResult(model: Model, pad: DrawingPad, run: TestSetRun): void {
     : 'not compared';
   refCell.className = ref ? (same === run.n && ref.outputsDiffer === 0 ? 'num pass' : 'num fail') : 'num';
   showConfusion($<HTMLTableElement>('confusion'), run.confusion);
+  showStatistics($<HTMLTableElement>('test-spikes'), run.statistics);
   showMisclassified($('errors'), run.misclassified, (m: Misclassified) => {
     pad.showDigit(m.pixels);
     classify(model, m.pixels, `test digit #${m.index} (label ${m.label})`);
@@ -168,6 +177,11 @@ async function main(): Promise<void> {
   $('status').textContent = 'loading the model…';
   const model = await Model.fetch(MODEL_URL, { backend: 'webgpu' });
   $('summary').textContent = model.summary();
+  // one blank digit builds the GPU pipelines now, so the first stroke and the first test-set
+  // rate do not pay for shader compilation
+  $('status').textContent = 'compiling the GPU pipelines…';
+  await model.forward(new Uint8Array(shapeSize(model.inputShape)));
+  model.resetStatistics();
   const pad = new DrawingPad($<HTMLCanvasElement>('pad'), () => {
     const input = toMnist(pad.ink());
     if (input.some((v) => v > 0)) classify(model, input, 'drawing');

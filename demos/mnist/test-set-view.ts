@@ -1,6 +1,6 @@
 // The test-set panel's results: the confusion matrix as a table and the misclassified digits as
 // clickable thumbnails.
-import type { ConfusionMatrix } from '../../src/index.js';
+import type { ConfusionMatrix, LayerStatistics } from '../../src/index.js';
 import type { Misclassified } from './test-set.js';
 import { drawDigit } from './views.js';
 
@@ -32,6 +32,29 @@ export function showConfusion(table: HTMLTableElement, confusion: ConfusionMatri
     td.className = 'num';
     td.textContent = Number.isNaN(recall) ? '—' : `${(100 * recall).toFixed(1)}%`;
     tr.append(td);
+    return tr;
+  });
+  table.replaceChildren(head, ...rows);
+}
+
+/** Spikes (non-zero outputs) per digit and sparsity, per layer, from Model.statistics. */
+export function showStatistics(table: HTMLTableElement, stats: LayerStatistics[]): void {
+  const head = document.createElement('tr');
+  head.append(th('layer'), th('kind'), th('neurons'), th('spikes per digit'), th('sparsity'));
+  const rows = stats.map((s) => {
+    const tr = document.createElement('tr');
+    tr.append(th(s.name));
+    for (const [text, num] of [
+      [s.kind, false],
+      [s.outputs.toLocaleString('en'), true],
+      [s.spikesPerSample.toFixed(1), true],
+      [`${(100 * s.sparsity).toFixed(1)}%`, true],
+    ] as const) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      if (num) td.className = 'num';
+      tr.append(td);
+    }
     return tr;
   });
   table.replaceChildren(head, ...rows);

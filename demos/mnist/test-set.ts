@@ -7,6 +7,7 @@ import {
   type ConfusionMatrix,
   type ImageBatch,
   type ImageDataset,
+  type LayerStatistics,
   type Model,
 } from '../../src/index.js';
 
@@ -38,6 +39,8 @@ export interface TestSetRun {
   samplesPerSecond: number;
   seconds: number;
   misclassified: Misclassified[];
+  /** the model's spikes per layer over exactly these digits */
+  statistics: LayerStatistics[];
   /** present when the run was compared with the integer reference */
   reference?: {
     predictions: number[];
@@ -133,6 +136,7 @@ export async function runTestSet(model: Model, source: ImageDataset, opts: TestS
     samplesPerSecond: result.samplesPerSecond,
     seconds: result.seconds,
     misclassified,
+    statistics: result.statistics,
     reference: reference ? { predictions: refPredictions, outputsDiffer, seconds: result.compared.reference!.seconds } : undefined,
   };
 }

@@ -79,6 +79,9 @@ describe('MNIST demo in Chromium', () => {
     expect(await page!.$eval('#test-accuracy', (el) => el.textContent)).toBe(`${(100 * run.accuracy).toFixed(2)}% (${run.correct} / ${DIGITS})`);
     expect(await page!.$eval('#test-reference-result', (el) => el.textContent)).toBe(`same class on ${DIGITS} / ${DIGITS}; integer outputs differ on 0`);
     expect(await page!.$$eval('#confusion tr', (rows) => rows.length)).toBe(11);
+    expect(run.statistics.map((l) => [l.name, l.samples])).toEqual(['conv1', 'conv2', 'sep3', 'dense'].map((name) => [name, DIGITS]));
+    for (const l of run.statistics) expect(l.spikes).toBeGreaterThan(0);
+    expect(await page!.$$eval('#test-spikes tr', (rows) => rows.length)).toBe(1 + run.statistics.length);
     expect(await page!.$$eval('#errors button.digit', (b) => b.length)).toBe(run.misclassified.length);
   });
 
