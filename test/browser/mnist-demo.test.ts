@@ -114,6 +114,7 @@ describe('MNIST demo in Chromium', () => {
     expect(canvases).toHaveLength(4);
     for (const [w, h] of canvases) expect(w! * h!).toBeGreaterThan(0);
     const shot = join(screenshotDir(), 'mnist-demo.png');
+    await page!.evaluate(() => window.scrollTo(0, 0));
     await page!.screenshot({ path: shot, fullPage: true });
     console.log(`mnist demo: drew a stroke, predicted ${c.predicted}, spikes per layer ${c.layers.map((l) => l.spikes).join('/')}; screenshot ${shot}`);
   });
