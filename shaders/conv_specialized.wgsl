@@ -1,15 +1,17 @@
-// Specialised conv: one 16-channel tile of one layer with its weights compiled in as literals
-// (src/kernels/conv-specialized.ts generates the body; docs/ARCHITECTURE.md "Specialised kernels").
-// One invocation: one sample, one pooled output position, this pipeline's tile.
+// Specialised conv: 16-channel tiles of one layer (one tile for a conv, consecutive tiles for a
+// separable layer) with their weights compiled in as literals (src/kernels/conv-specialized.ts
+// generates the body; docs/ARCHITECTURE.md "Specialised kernels").
+// One invocation: one sample, one pooled output position, this pipeline's tiles.
 // The structure is fixed here; the generator replaces the line `//@BODY` with
 //  - the loads: `let v_R_C_J = load_word(n, iy0 + R, ix0 + C, J);` for every input word the
 //    pooling window reads (each loaded once, shared by the window's conv positions);
-//  - per conv position (DY, DX) of the window: 16 potentials, each a sum over the weight values
-//    of w * (sum of the inputs with that weight), zero weights left out, then
-//    `pool = pool_in(pool, Tile(...), DY, DX);`. In a SeparableConvolutional layer the inputs of
-//    the (pointwise) weights are the position's depthwise potentials, `let d_DY_DX_CH = ...`,
-//    grouped sums over the input taps of channel CH (one per channel the tile uses);
-// and `TILE_INDEX` with the tile's index.
+//  - per tile T: `var pool_T = Tile(init, init, init, init);`
+//  - per conv position (DY, DX) of the window and tile T: 16 potentials, each a sum over the
+//    weight values of w * (sum of the inputs with that weight), zero weights left out, then
+//    `pool_T = pool_in(pool_T, Tile(...), DY, DX);`. In a SeparableConvolutional layer the inputs
+//    of the (pointwise) weights are the position's depthwise potentials, `let d_DY_DX_CH = ...`,
+//    grouped sums over the input taps of channel CH (one per channel the tiles use);
+//  - per tile T: `emit_tile(pool_T, pixel, INDEX);`.
 // Why: on a CPU adapter every per-lane storage load costs 3-5 ns while a vector add costs
 // 0.2-0.6 ns, and loops cost even when empty; here the only loads are the input window, and
 // there is no loop and no branch. Input values arrive unpacked without shifts (masked fields,
@@ -86,7 +88,5 @@ fn main(
   let iy0 = cy0 * STRIDE - PAD_T;
   let ix0 = cx0 * STRIDE - PAD_L;
   let init = select(vec4<i32>(-2147483647 - 1), vec4<i32>(0), POOL_SUM);
-  var pool = Tile(init, init, init, init);
 //@BODY
-  emit_tile(pool, pixel, TILE_INDEX);
 }

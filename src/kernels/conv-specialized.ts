@@ -32,11 +32,13 @@ export const MAX_LAYER_TERMS = 40_000;
 export type Specialization = 'auto' | 'always' | 'never';
 
 export interface SpecializedConvParams extends ConvKernelParams {
-  /** which 16-channel tile this pipeline computes */
+  /** the first 16-channel tile this pipeline computes */
   tile: number;
+  /** consecutive tiles it computes (a conv: 1; a separable layer: as many as share its depthwise within MAX_TILE_TERMS) */
+  tiles: number;
   /**
-   * The tile's weights x 16 channels: a conv's in cross-correlation order [ky][kx][cin]; a
-   * separable layer's pointwise [cin] (its conv taps are the depthwise's).
+   * The tiles' weights, [tile][row] x 16 channels: a conv's rows in cross-correlation order
+   * [ky][kx][cin]; a separable layer's the pointwise's [cin] (its taps are the depthwise's).
    */
   weights: Int8Array;
   /** SeparableConvolutional only: the depthwise weights, cross-correlation order [ky][kx][cin] */
@@ -87,7 +89,7 @@ function groupedSum(terms: Iterable<Term>): string | undefined {
   }).join('\n    + ');
 }
 
-/** The WGSL body (see the template's header) for one tile. */
+/** The WGSL body (see the template's header) for the pipeline's tiles. */
 export function specializedBody(p: SpecializedConvParams): string {
   const [kh, kw] = p.kernel;
   const cin = p.inC;
@@ -101,15 +103,19 @@ export function specializedBody(p: SpecializedConvParams): string {
     return `${name}[${ch % 4}]`;
   };
   const dw = p.depthwise;
-  const w = p.weights;
+  const rows = p.weights.length / (p.tiles * TILE);
+  /** weight of row r, channel k of tile t (of this pipeline) */
+  const weight = (t: number, r: number, k: number) => p.weights[(t * rows + r) * TILE + k]!;
+  const pools = Array.from({ length: p.tiles }, (_, t) => `pool_${t}`);
+  for (const pool of pools) lines.push(`  var ${pool} = Tile(init, init, init, init);`);
   for (const [dy, dx] of windowPositions(p)) {
-    // the inputs of the tile's weights: the taps (conv), or the depthwise potentials of this
-    // conv position (separable), each computed once for the 16 channels
-    let terms: (k: number) => Term[];
+    // the inputs of the weights: the taps (conv), or the depthwise potentials of this conv
+    // position (separable), each computed once for every channel of the pipeline's tiles
+    let terms: (t: number, k: number) => Term[];
     if (dw) {
       const potentials: [number, string][] = [];
       for (let ch = 0; ch < cin; ch++) {
-        if (w.subarray(ch * TILE, (ch + 1) * TILE).every((x) => x === 0)) continue;
+        if (pools.every((_, t) => Array.from({ length: TILE }, (_, k) => weight(t, ch, k)).every((x) => x === 0))) continue;
         const taps: Term[] = [];
         for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) taps.push([dw[(ky * kw + kx) * cin + ch]!, value(dy, dx, ky, kx, ch)]);
         const sum = groupedSum(taps);
@@ -118,27 +124,30 @@ export function specializedBody(p: SpecializedConvParams): string {
         lines.push(`  let ${name} = ${sum};`);
         potentials.push([ch, name]);
       }
-      terms = (k) => potentials.map(([ch, d]) => [w[ch * TILE + k]!, () => d]);
+      terms = (t, k) => potentials.map(([ch, d]) => [weight(t, ch, k), () => d]);
     } else {
-      terms = (k) => {
+      terms = (t, k) => {
         const out: Term[] = [];
         for (let ky = 0; ky < kh; ky++) {
           for (let kx = 0; kx < kw; kx++) {
-            for (let ch = 0; ch < cin; ch++) out.push([w[((ky * kw + kx) * cin + ch) * TILE + k]!, value(dy, dx, ky, kx, ch)]);
+            for (let ch = 0; ch < cin; ch++) out.push([weight(t, (ky * kw + kx) * cin + ch, k), value(dy, dx, ky, kx, ch)]);
           }
         }
         return out;
       };
     }
-    const sums: string[] = [];
-    for (let k = 0; k < TILE; k++) {
-      const name = `s_${dy}_${dx}_${k}`;
-      lines.push(`  let ${name} = ${groupedSum(terms(k)) ?? '0.0'};`);
-      sums.push(name);
-    }
-    const quads = [0, 4, 8, 12].map((q) => `potentials(${sums.slice(q, q + 4).join(', ')})`);
-    lines.push(`  pool = pool_in(pool, Tile(${quads.join(', ')}), cy0 + ${dy}, cx0 + ${dx});`);
+    pools.forEach((pool, t) => {
+      const sums: string[] = [];
+      for (let k = 0; k < TILE; k++) {
+        const name = `s_${dy}_${dx}_${t * TILE + k}`;
+        lines.push(`  let ${name} = ${groupedSum(terms(t, k)) ?? '0.0'};`);
+        sums.push(name);
+      }
+      const quads = [0, 4, 8, 12].map((q) => `potentials(${sums.slice(q, q + 4).join(', ')})`);
+      lines.push(`  ${pool} = pool_in(${pool}, Tile(${quads.join(', ')}), cy0 + ${dy}, cx0 + ${dx});`);
+    });
   }
+  pools.forEach((pool, t) => lines.push(`  emit_tile(${pool}, pixel, ${p.tile + t}u);`));
   return [...loads.values(), ...lines].join('\n');
 }
 
@@ -148,7 +157,7 @@ function nonZero(weights: Int8Array): number {
   return n;
 }
 
-/** Generated terms of one tile: non-zero weights (the depthwise's too) x conv positions per pooling window. */
+/** Generated terms of one pipeline: non-zero weights (the depthwise's too) x conv positions per pooling window. */
 export function tileTerms(p: SpecializedConvParams): number {
   return (nonZero(p.weights) + (p.depthwise ? nonZero(p.depthwise) : 0)) * p.pool.size[0] * p.pool.size[1];
 }
@@ -173,21 +182,22 @@ export const convSpecialized: Kernel<SpecializedConvParams> = {
   name: 'conv2d-specialized',
   source: (p) =>
     wgsl(libs, preprocess(template, { WIDE: p.wide }))
-      .replace(/^\/\/@BODY$/m, () => specializedBody(p))
-      .replaceAll('TILE_INDEX', `${p.tile}u`),
-  cacheKey: (p) => `${p.tile}|${p.weightsHash}|${p.wide}|${p.pool.size.join('x')}|${p.kernel.join('x')}|${p.inC}|${constantsKey(constants(p))}`,
+      .replace(/^\/\/@BODY$/m, () => specializedBody(p)),
+  cacheKey: (p) => `${p.tile}+${p.tiles}|${p.weightsHash}|${p.wide}|${p.pool.size.join('x')}|${p.kernel.join('x')}|${p.inC}|${constantsKey(constants(p))}`,
   constants,
   workgroupSize: WORKGROUP_SIZE,
 };
 
-/** Invocations for n samples: one per pooled position (each tile is its own dispatch). */
+/** Invocations for n samples: one per pooled position (each pipeline is its own dispatch). */
 export function specializedInvocations(p: PooledOutput, n: number): number {
   return n * p.outH * p.outW;
 }
 
 /**
- * Cuts `packed` ([tile][rows] x 16) into one pipeline per tile; undefined (the generic kernel)
- * when a tile exceeds MAX_TILE_TERMS or, under 'auto', the layer exceeds MAX_LAYER_TERMS.
+ * Cuts `packed` ([tile][rows] x 16) into pipelines: one per tile, or (`group`) as many
+ * consecutive tiles per pipeline as fit MAX_TILE_TERMS (a separable layer's tiles share the
+ * depthwise potentials and the input loads). Undefined (the generic kernel) when one tile
+ * exceeds MAX_TILE_TERMS or, under 'auto', the layer's pipelines exceed MAX_LAYER_TERMS.
  */
 function tilesWithin(
   p: ConvKernelParams,
@@ -197,19 +207,28 @@ function tilesWithin(
   wide: boolean,
   mode: Specialization,
 ): SpecializedConvParams[] | undefined {
-  const tiles: SpecializedConvParams[] = [];
-  let total = 0;
-  for (let tile = 0; tile < tilesFor(p.cout); tile++) {
-    const weights = packed.slice(tile * rows * TILE, (tile + 1) * rows * TILE);
+  const pipeline = (tile: number, tiles: number): SpecializedConvParams => {
+    const weights = packed.slice(tile * rows * TILE, (tile + tiles) * rows * TILE);
     const hash = depthwise ? hashWeights(weights, depthwise) : hashWeights(weights);
-    const t: SpecializedConvParams = { ...p, tile, weights, weightsHash: hash, wide, ...(depthwise && { depthwise }) };
-    const terms = tileTerms(t);
-    if (terms > MAX_TILE_TERMS) return undefined;
-    total += terms;
-    tiles.push(t);
+    return { ...p, tile, tiles, weights, weightsHash: hash, wide, ...(depthwise && { depthwise }) };
+  };
+  const out: SpecializedConvParams[] = [];
+  let total = 0;
+  const count = tilesFor(p.cout);
+  for (let tile = 0; tile < count; ) {
+    let q = pipeline(tile, 1);
+    if (tileTerms(q) > MAX_TILE_TERMS) return undefined;
+    while (depthwise && tile + q.tiles < count) {
+      const wider = pipeline(tile, q.tiles + 1);
+      if (tileTerms(wider) > MAX_TILE_TERMS) break;
+      q = wider;
+    }
+    total += tileTerms(q);
+    out.push(q);
+    tile += q.tiles;
   }
   if (mode === 'auto' && total > MAX_LAYER_TERMS) return undefined;
-  return tiles;
+  return out;
 }
 
 /**
@@ -233,9 +252,9 @@ export function specializeConv(
 }
 
 /**
- * The specialised tiles of a SeparableConvolutional layer: depthwise and pointwise fused, the
- * depthwise potentials of the pooling window computed in each tile's shader from the packed
- * input (no i32 buffer between the halves). `p` is the layer as a conv (its kernel, stride,
+ * The specialised pipelines of a SeparableConvolutional layer: depthwise and pointwise fused,
+ * the depthwise potentials of the pooling window computed in the shader from the packed input
+ * (no i32 buffer between the halves), once for the consecutive tiles a pipeline holds. `p` is the layer as a conv (its kernel, stride,
  * padding) over inC = the input's channels padded to whole words, with the pointwise's
  * encoding: undefined where that is i8 (f32 sums would not be exact), under 'never', or beyond
  * the term bounds.

@@ -135,12 +135,12 @@ class TileUploads {
   }
 }
 
-/** Specialised tiles (src/kernels/conv-specialized.ts): one pipeline each. */
+/** Specialised pipelines (src/kernels/conv-specialized.ts), each one or more tiles. */
 function prepareSpecialized(runner: GpuRunner, tiles: SpecializedConvParams[]): void {
   for (const t of tiles) runner.pipeline(convSpecialized, t);
 }
 
-/** Records one dispatch per specialised tile, all reading the packed `input` and writing one output. */
+/** Records one dispatch per specialised pipeline, all reading the packed `input` and writing one output. */
 function encodeSpecialized(ctx: ChunkContext, tiles: SpecializedConvParams[], u: TileUploads, input: GPUBuffer, outBytes: number, label: string): GPUBuffer {
   const out = ctx.buffer(ctx.n * outBytes, `${label}:output`);
   for (const t of tiles) {
@@ -329,7 +329,7 @@ class SeparablePlan implements LayerPlan {
   readonly dispatches: number;
   private readonly dw: DepthwiseKernelParams;
   private readonly pw: PointwiseKernelParams;
-  /** per tile, when the layer runs specialised kernels (no depthwise dispatch) */
+  /** per pipeline (consecutive tiles), when the layer runs specialised kernels (no depthwise dispatch) */
   private readonly special: SpecializedConvParams[] | undefined;
   private readonly label: string;
   private readonly dwWeights: GPUBuffer;
