@@ -2,6 +2,7 @@
 // (input, class scores, every layer's spike map) and runs the test set. What it shows is also
 // published as window.__mnist for the browser test (test/browser/mnist-demo.test.ts).
 import { defaultDevice, mnistDataset, Model, shapeSize, summarize, type DeviceInfo, type ImageDataset } from '../../src/index.js';
+import { $, adapterName, showAdapter, showError } from '../shared/page.js';
 import { DrawingPad } from './drawing-pad.js';
 import { toMnist } from './preprocess.js';
 import { showSpikeMaps, type LayerMap } from './spike-maps.js';
@@ -38,40 +39,11 @@ declare global {
   }
 }
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const state: MnistDemoState = { ready: false, classifications: 0 };
 window.__mnist = state;
 
 function fail(err: unknown): void {
-  const error = err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err);
-  console.error(`mnist demo: ${error}`);
-  state.error = error;
-  const status = $('status');
-  status.textContent = 'error';
-  status.className = 'fail';
-  const pre = $('error');
-  pre.textContent = error;
-  pre.hidden = false;
-}
-
-function showAdapter(info: DeviceInfo): void {
-  const rows: Array<[string, string]> = [
-    ['vendor', info.vendor || '—'],
-    ['architecture', info.architecture || '—'],
-    ['description', info.description || '—'],
-    ['kind', info.software ? 'software (runs on the CPU)' : 'hardware'],
-  ];
-  $<HTMLTableElement>('adapter').tBodies[0]!.replaceChildren(
-    ...rows.map(([k, v]) => {
-      const tr = document.createElement('tr');
-      const th = document.createElement('th');
-      th.textContent = k;
-      const td = document.createElement('td');
-      td.textContent = v;
-      tr.append(th, td);
-      return tr;
-    }),
-  );
+  state.error = showError('mnist demo', err);
 }
 
 /**
@@ -173,7 +145,7 @@ function showResult(model: Model, pad: DrawingPad, run: TestSetRun): void {
 async function main(): Promise<void> {
   const acquired = await defaultDevice();
   state.adapter = acquired.info;
-  showAdapter(acquired.info);
+  showAdapter($<HTMLTableElement>('adapter'), acquired.info);
   $('status').textContent = 'loading the model…';
   const model = await Model.fetch(MODEL_URL, { backend: 'webgpu' });
   $('summary').textContent = model.summary();
@@ -189,8 +161,7 @@ async function main(): Promise<void> {
   $('clear').addEventListener('click', () => pad.clear());
   setupTestSet(model, pad);
   const status = $('status');
-  const adapter = [acquired.info.vendor, acquired.info.architecture].filter(Boolean).join(' ') || 'WebGPU';
-  status.textContent = `ready: ${model.spec.name ?? 'the model'} on ${adapter}${acquired.info.software ? ' (software, on the CPU)' : ''}`;
+  status.textContent = `ready: ${model.spec.name ?? 'the model'} on ${adapterName(acquired.info)}`;
   status.className = 'pass';
   state.ready = true;
 }
