@@ -20,6 +20,8 @@ export interface PlottedChart {
 }
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+/** the source networks' lines: neutral colours, apart from the runs' */
+const SOURCE_COLOURS = ['#555555', '#b8860b', '#17becf'];
 const DASH = [6, 4];
 
 interface Line {
@@ -43,11 +45,11 @@ function rowValue(report: SweepReport, pick: (row: SweepReport['rows'][number]) 
 /** One dashed line per distinct source figure (runs on the same digits share theirs). */
 function sourceLines(runs: PlottedRun[], label: (r: PlottedRun) => string, value: (r: PlottedRun) => number | null): Line[] {
   const seen = new Map<string, Line>();
-  runs.forEach((r, i) => {
+  for (const r of runs) {
     const y = value(r);
     const key = `${label(r)}|${y}`;
-    if (y !== null && !seen.has(key)) seen.set(key, { label: label(r), colour: COLOURS[i % COLOURS.length]!, dashed: true, y });
-  });
+    if (y !== null && !seen.has(key)) seen.set(key, { label: label(r), colour: SOURCE_COLOURS[seen.size % SOURCE_COLOURS.length]!, dashed: true, y });
+  }
   return [...seen.values()];
 }
 
