@@ -46,6 +46,17 @@ function synapseOf(layer: Exclude<Layer, { kind: 'InputData' }>, input: Shape3):
   }
 }
 
+/**
+ * MACs of the source layer on one sample (padding excluded). A separable layer runs as one
+ * composed convolution here, but the network it came from computes the depthwise taps and
+ * then the pointwise products, which is what it costs.
+ */
+function sourceLayerMacs(layer: Exclude<Layer, { kind: 'InputData' }>, input: Shape3, synapse: Synapse): number {
+  if (layer.kind !== 'SeparableConvolutional') return synapseMacs(input, synapse);
+  const [oh, ow] = potentialShape(layer, input);
+  return synapseMacs(input, { ...synapse, filters: 1 }) + oh * ow * input[2] * layer.filters;
+}
+
 /** The IR model as a spiking net (integer variant). */
 export function spikingNetFromModel(spec: ModelSpec): SpikingNet {
   const shapes = inferShapes(spec.layers);
@@ -76,7 +87,7 @@ export function spikingNetFromModel(spec: ModelSpec): SpikingNet {
       throw new Error(`layer '${layer.name}': max pooling of potentials (a layer without activation) has no spiking equivalent`);
     }
     layers.push(spikingLayer(layer.name, input, synapse, sumPool, { gain, bias, theta, v0: new Int32Array(c) }, maxPool));
-    sourceMacs += synapseMacs(input, synapse);
+    sourceMacs += sourceLayerMacs(layer, input, synapse);
     // charge / t -> (p - T*A) / (s*A) in activation units (or the raw potential without a scale)
     readoutScale = scale ? Float64Array.from(scale.actStep16, (s16) => 1 / (s16 * area)) : new Float64Array(c).fill(1 / 16);
     spikeValue = act ? 2 ** act.bits - 1 : 1;

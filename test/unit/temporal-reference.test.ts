@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IntBatch, ModelSpec } from '../../src/model/types.js';
+import { loadModel } from '../../src/model/files.js';
 import { referenceForward } from '../../src/reference/forward.js';
 import { spikingNetFromModel } from '../../src/temporal/from-model.js';
 import { maxPoolState, maxPoolStep } from '../../src/temporal/maxpool.js';
@@ -154,6 +155,13 @@ describe('integer variant (IR -> integrate-and-fire)', () => {
       if (expected > 0 && expected < T) active++;
     });
     expect(active).toBeGreaterThan(5);
+  });
+
+  it('counts the source network\'s MACs with separable layers as depthwise taps plus pointwise products', async () => {
+    const net = spikingNetFromModel(await loadModel(new URL('../../models/mnist-cnn-q4.akida.json', import.meta.url).pathname));
+    // 'same' 3x3 windows over n pixels cover 3n - 2 taps per axis (padding excluded):
+    // conv1 82^2 x 1 x 16, conv2 40^2 x 16 x 32, sep3 19^2 x 32 (depthwise) + 7^2 x 32 x 64, dense 1024 x 10
+    expect(net.sourceMacs).toBe(82 * 82 * 16 + 40 * 40 * 16 * 32 + (19 * 19 * 32 + 49 * 32 * 64) + 1024 * 10);
   });
 
   it('rejects a net whose currents could overflow int32, naming the layer', () => {
