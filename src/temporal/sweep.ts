@@ -132,6 +132,8 @@ export async function sweep(net: SpikingNet, images: IntBatch, labels: ArrayLike
       }
       inputMacs = r.stats.inputMacs;
       opts.onProgress?.(s0 + m, images.n);
+      // the reference backend computes synchronously: let a page repaint its progress between batches
+      if (!gpu) await new Promise((resolve) => setTimeout(resolve, 0));
     }
   } finally {
     gpu?.dispose();
