@@ -11,7 +11,7 @@ import type { Model, ModelOptions } from '../../model/model.js';
 import type { Specialization } from '../../kernels/conv-specialized.js';
 import { UsageError, needsGpu } from '../main.js';
 import { progressBar } from '../progress.js';
-import { addQuantizeOptions, addScalingOptions, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
+import { addQuantizeOptions, addScalingOptions, alignmentLine, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
 
 interface EvalFlags extends TfjsModelOpts {
   data: string;
@@ -88,9 +88,7 @@ async function loadForEval(path: string, f: EvalFlags, options: ModelOptions): P
   if (!isQuantized) compare.float = classifier(source);
   compare.quantized = classifier(quantized);
   const notes = [...result.notes];
-  for (const l of alignment?.layers ?? []) {
-    notes.push(`--align: ${l.layer} ${l.aligned ? `aligned (level widths moved by ${(100 * l.maxStepChange).toFixed(2)}% at most)` : `not aligned: ${l.problems.join('; ')}`}`);
-  }
+  for (const l of alignment?.layers ?? []) notes.push(alignmentLine(l));
   if (isQuantized && quantization) notes.push('the tfjs model was already quantized: re-quantized with the given bits, so "quantized" is the re-quantized model');
   return { model: new Model(result.spec, options), kind: 'tfjs', compare, notes };
 }

@@ -1,6 +1,6 @@
 // Options shared by the commands that read a tfjs model: quantization bits and input scaling.
 import type { Command } from 'commander';
-import type { AlignmentReport } from '../../convert/align.js';
+import type { AlignmentReport, LayerAlignment } from '../../convert/align.js';
 import type { QuantizeOptions } from '../../convert/quantize.js';
 import type { ActBits, InputScaling, WeightBits } from '../../model/types.js';
 import { UsageError } from '../main.js';
@@ -66,10 +66,12 @@ export async function quietTfjs(): Promise<void> {
   tf.enableProdMode();
 }
 
-/** One line per layer of alignThresholds' report (the --align flag). */
+/** What alignThresholds did to one layer (the --align flag), as one line. */
+export function alignmentLine(l: LayerAlignment): string {
+  const moved = `level widths moved by ${(100 * l.maxStepChange).toFixed(2)}% at most, first boundaries by ${l.maxThresholdMove.toFixed(2)} potential units`;
+  return `align: ${l.layer}${l.batchNorm ? ` (${l.batchNorm})` : ''}: ${l.aligned ? moved : `not aligned: ${l.problems.join('; ')}`}`;
+}
+
 export function printAlignment(report: AlignmentReport): void {
-  for (const l of report.layers) {
-    const moved = `level widths moved by ${(100 * l.maxStepChange).toFixed(2)}% at most, first boundaries by ${l.maxThresholdMove.toFixed(2)} potential units`;
-    process.stdout.write(`align: ${l.layer}${l.batchNorm ? ` (${l.batchNorm})` : ''}: ${l.aligned ? moved : `not aligned: ${l.problems.join('; ')}`}\n`);
-  }
+  for (const l of report.layers) process.stdout.write(`${alignmentLine(l)}\n`);
 }
