@@ -62,6 +62,21 @@ describe('convert', () => {
     expect(agreement.sameClass).toBe(agreement.n);
   });
 
+  it('alignThresholds reports layers without BatchNorm as not aligned and refuses a model that does not convert', async () => {
+    const model = tf.sequential({ layers: [
+      L.inputLayer({ inputShape: [8, 8, 1] }),
+      new QuantizedConv2D({ name: 'c1', filters: 4, kernelSize: 3, bits: 4 }),
+      new QuantizedReLU({ name: 'r1', bits: 4 }),
+      L.flatten({ name: 'f' }),
+      new QuantizedDense({ name: 'd', units: 3, bits: 4 }),
+    ] });
+    const report = await alignThresholds(model, { inputScaling: { scale: 255, shift: 0 } });
+    expect(report.layers).toEqual([{ layer: 'c1', batchNorm: null, aligned: false, maxStepChange: 0, maxThresholdMove: 0,
+      problems: ['no BatchNormalization carries a per-channel scale to align; some levels may differ by one'] }]);
+    const float = tf.sequential({ layers: [L.inputLayer({ inputShape: [8, 8, 1] }), L.conv2d({ name: 'fc1', filters: 2, kernelSize: 3 })] });
+    await expect(alignThresholds(float)).rejects.toThrow(/alignThresholds: the model does not convert \(fc1: Conv2D has float weights/);
+  });
+
   it('conv + max pool before BN + separable + dense: InputConvolutional, flipped kernels, potentials-only output', async () => {
     const { spec, agreement } = await roundTrip([
       new QuantizedConv2D({ name: 'c1', filters: 8, kernelSize: 3, padding: 'same', bits: 4, perAxis: true }),
