@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -97,4 +98,46 @@ export function screenshotDir(): string {
   const dir = join(tmpdir(), 'spikemesh-screens');
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+export interface DemoBrowser {
+  /** Chromium, once the file's tests run */
+  browser(): Browser;
+  /** the dev server's http://localhost:<port> */
+  base(): string;
+}
+
+/**
+ * Registers the hooks that start the dev server and Chromium before a test file's tests and
+ * close them after; a file's own beforeAll (registered after this call) runs once they are up.
+ */
+export function useDemoBrowser(): DemoBrowser {
+  let server: ViteDevServer | undefined;
+  let browser: Browser | undefined;
+  let base = '';
+  beforeAll(async () => {
+    const dev = await startDevServer();
+    server = dev.server;
+    base = dev.url;
+    browser = await launchChromium();
+  }, 150_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    browser: () => {
+      if (!browser) throw new Error('useDemoBrowser: Chromium starts in beforeAll');
+      return browser;
+    },
+    base: () => base,
+  };
+}
+
+/** The links of the demos index page (/demos/), and what went wrong loading it. */
+export async function demoLinks(d: DemoBrowser): Promise<{ links: (string | null)[]; errors: string[] }> {
+  const { page, errors } = await openPage(d.browser(), `${d.base()}/demos/`);
+  const links = await page.$$eval('ul.demos a', (as) => as.map((a) => a.getAttribute('href')));
+  await page.close();
+  return { links, errors };
 }

@@ -2,18 +2,15 @@
 // against the integer reference, a digit drawn with the mouse, a misclassified digit loaded into
 // the drawing view, and no console or page errors on the way.
 import { join } from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { MnistDemoState } from '../../demos/mnist/main.js';
 import { centreOfMass, MNIST_SIDE } from '../../demos/mnist/preprocess.js';
-import { launchChromium, openPage, screenshotDir, startDevServer } from './harness.js';
+import { demoLinks, openPage, screenshotDir, useDemoBrowser } from './harness.js';
 
 const DIGITS = 200;
 
-let server: ViteDevServer | undefined;
-let base = '';
-let browser: Browser | undefined;
+const demo = useDemoBrowser();
 let page: Page | undefined;
 let errors: string[] = [];
 
@@ -26,25 +23,15 @@ async function nextClassification(before: number): Promise<MnistDemoState> {
 }
 
 beforeAll(async () => {
-  const dev = await startDevServer();
-  server = dev.server;
-  base = dev.url;
-  browser = await launchChromium();
-  ({ page, errors } = await openPage(browser, `${dev.url}/demos/mnist/`));
+  ({ page, errors } = await openPage(demo.browser(), `${demo.base()}/demos/mnist/`));
   await page.waitForFunction(() => window.__mnist?.ready || window.__mnist?.error !== undefined, { timeout: 110_000, polling: 200 });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 describe('MNIST demo in Chromium', () => {
   it('is listed on the demos page', async () => {
-    const index = await openPage(browser!, `${base}/demos/`);
-    expect(await index.page.$$eval('ul.demos a', (as) => as.map((a) => a.getAttribute('href')))).toContain('./mnist/');
+    const index = await demoLinks(demo);
+    expect(index.links).toContain('./mnist/');
     expect(index.errors).toEqual([]);
-    await index.page.close();
   });
 
   it('loads the model on the browser adapter and shows its summary', async () => {

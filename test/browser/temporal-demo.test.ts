@@ -4,20 +4,17 @@
 // holding exactly the published results, then a second run (the integer model, Poisson input)
 // overlaid on the first (also equal to the reference), and no console or page errors on the way.
 import { join } from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TemporalDemoState, TemporalRun } from '../../demos/temporal/main.js';
 import type { PlottedChart } from '../../demos/temporal/plot.js';
-import { launchChromium, openPage, screenshotDir, startDevServer } from './harness.js';
+import { demoLinks, openPage, screenshotDir, useDemoBrowser } from './harness.js';
 
 const DIGITS = 20;
 const T = 32;
 const CHECKPOINTS = [1, 2, 4, 8, 16, 32];
 
-let server: ViteDevServer | undefined;
-let base = '';
-let browser: Browser | undefined;
+const demo = useDemoBrowser();
 let page: Page | undefined;
 let errors: string[] = [];
 
@@ -62,25 +59,15 @@ function expectedAt(chart: PlottedChart, r: TemporalRun, pick: (row: TemporalRun
 }
 
 beforeAll(async () => {
-  const dev = await startDevServer();
-  server = dev.server;
-  base = dev.url;
-  browser = await launchChromium();
-  ({ page, errors } = await openPage(browser, `${dev.url}/demos/temporal/`));
+  ({ page, errors } = await openPage(demo.browser(), `${demo.base()}/demos/temporal/`));
   await page.waitForFunction(() => window.__temporal?.ready || window.__temporal?.error !== undefined, { timeout: 110_000, polling: 200 });
 }, 150_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
 describe('temporal demo in Chromium', () => {
   it('is listed on the demos page', async () => {
-    const index = await openPage(browser!, `${base}/demos/`);
-    expect(await index.page.$$eval('ul.demos a', (as) => as.map((a) => a.getAttribute('href')))).toContain('./temporal/');
+    const index = await demoLinks(demo);
+    expect(index.links).toContain('./temporal/');
     expect(index.errors).toEqual([]);
-    await index.page.close();
   });
 
   it('starts on the browser adapter', async () => {
