@@ -1,11 +1,13 @@
 // The membrane scan of one spiking layer over a chunk of timesteps: one invocation per sample,
 // neuron position and word of 32 channels, looping over the steps in order (the recurrence),
 // after the synaptic input of all steps was computed at once (temporal_conv.wgsl). Channels go
-// four at a time (vec4), padded to whole tiles of 16 (padded channels have zero input and
-// bias, and a threshold they never reach).
+// four at a time (a Quad), padded to whole tiles of 16 (padded channels have zero input and
+// bias, and a threshold they never reach). The generator (src/kernels/temporal-scan.ts)
+// unrolls the word's quads into named variables at the //@ markers: a CPU adapter
+// (SwiftShader) keeps a dynamically indexed local array in memory, per lane.
 // Per channel: v = charge(v, gain * syn + bias); a spike when fire(v, theta); then reset.
 // Membranes persist across chunks in `v`. Synaptic input [frame][PH][PW][CP] (frame = step x
-// sample; CONST_INPUT: one frame per sample, the same every step), summed over a WIN_H x WIN_W
+// sample; a constant input: one frame per sample, the same every step, read once), summed over a WIN_H x WIN_W
 // window with stride WIN_SY x WIN_SX (Akida average pooling; 1x1 otherwise). Spikes out:
 // bit-packed [step][sample][H][W][WORDS]. RECORD (the readout layer) also keeps spike counts,
 // the charge (current summed without reset) and the first spike step, and copies them to
@@ -13,7 +15,6 @@
 
 override H: u32;
 override W: u32;
-override C: u32;
 override CP: u32;
 override WORDS: u32;
 override PH: u32;
@@ -22,7 +23,6 @@ override WIN_H: u32 = 1u;
 override WIN_W: u32 = 1u;
 override WIN_SY: u32 = 1u;
 override WIN_SX: u32 = 1u;
-override CONST_INPUT: bool = false;
 override FIRES: bool = true;
 override RECORD: bool = false;
 override RESET_ZERO: bool = false;
@@ -49,9 +49,71 @@ struct Dyn {
 // [checkpoint][sample][H][W][CP] x (count, charge, first spike)
 @group(0) @binding(8) var<storage, read_write> records: array<vec4<i32>>;
 
+/** Four neurons: membrane, and (RECORD) spike count, charge and first spike step. */
+struct Quad {
+  v: vec4<i32>,
+  count: vec4<i32>,
+  chg: vec4<i32>,
+  first: vec4<i32>,
+}
+
 fn bits4(b: vec4<bool>) -> u32 {
   let u = select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), b);
   return u.x | u.y | u.z | u.w;
+}
+
+/** Quad q (of the whole position) from state index i = pixel * CP / 4 + q. */
+fn load_quad(i: u32) -> Quad {
+  var s = Quad(v[i], vec4<i32>(), vec4<i32>(), vec4<i32>());
+  if (RECORD) {
+    s.count = readout[i * 3u];
+    s.chg = readout[i * 3u + 1u];
+    s.first = readout[i * 3u + 2u];
+  }
+  return s;
+}
+
+fn store_quad(i: u32, s: Quad) {
+  v[i] = s.v;
+  if (RECORD) {
+    readout[i * 3u] = s.count;
+    readout[i * 3u + 1u] = s.chg;
+    readout[i * 3u + 2u] = s.first;
+  }
+}
+
+fn record_quad(i: u32, s: Quad) {
+  records[i * 3u] = s.count;
+  records[i * 3u + 1u] = s.chg;
+  records[i * 3u + 2u] = s.first;
+}
+
+/** The synaptic input of quad q at position (y, x) of `frame`, summed over the window. */
+fn input_quad(frame: u32, y: u32, x: u32, q: u32) -> vec4<i32> {
+  var s = vec4<i32>();
+  for (var wy = 0u; wy < WIN_H; wy++) {
+    let row = (frame * PH + y * WIN_SY + wy) * PW + x * WIN_SX;
+    for (var wx = 0u; wx < WIN_W; wx++) { s += syn[(row + wx) * (CP / 4u) + q]; }
+  }
+  return s;
+}
+
+/** One step of a quad: integrate the current `i`, fire at `th`, reset; returns the 4 spike bits. */
+fn step_quad(s: ptr<function, Quad>, i: vec4<i32>, th: vec4<i32>, t: u32) -> u32 {
+  var vk = charge((*s).v, i);
+  if (RECORD) { (*s).chg = charge((*s).chg, i); }
+  var out = 0u;
+  if (FIRES) {
+    let fired = fire(vk, th);
+    vk = select(vk, reset(vk, th, RESET_ZERO), fired);
+    out = bits4(fired);
+    if (RECORD) {
+      (*s).count += select(vec4<i32>(0), vec4<i32>(1), fired);
+      (*s).first = select((*s).first, vec4<i32>(i32(t)), fired & ((*s).first < vec4<i32>(0)));
+    }
+  }
+  (*s).v = vk;
+  return out;
 }
 
 @compute @workgroup_size(64)
@@ -62,69 +124,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let word = site.group;
   // the position within the sample
   let pix = site.y * W + site.x;
+  // the word's first quad, and its quads (the last word of a layer may hold 4, not 8)
   let g0 = word * 8u;
-  let groups = min(8u, CP / 4u - g0);
-  let q4 = CP / 4u;
-  let base = site.pixel * q4 + g0;
-
-  var mv: array<vec4<i32>, 8>;
-  var count: array<vec4<i32>, 8>;
-  var chg: array<vec4<i32>, 8>;
-  var first: array<vec4<i32>, 8>;
-  for (var g = 0u; g < groups; g++) {
-    mv[g] = v[base + g];
-    if (RECORD) {
-      count[g] = readout[(base + g) * 3u];
-      chg[g] = readout[(base + g) * 3u + 1u];
-      first[g] = readout[(base + g) * 3u + 2u];
-    }
-  }
+  let quads = min(8u, CP / 4u - g0);
+  let base = site.pixel * (CP / 4u) + g0;
+//@LOAD
   // the first checkpoint after this chunk's start
   var ci = 0u;
   while (ci < dyn.ncheck && checkpoints[ci] <= dyn.t0) { ci++; }
 
   for (var tt = 0u; tt < dyn.tc; tt++) {
     let t = dyn.t0 + tt;
-    let frame = select(tt * dyn.nc + site.n, site.n, CONST_INPUT);
+    let frame = tt * dyn.nc + site.n;
     var out = 0u;
-    for (var g = 0u; g < groups; g++) {
-      var s = vec4<i32>();
-      for (var wy = 0u; wy < WIN_H; wy++) {
-        let row = (frame * PH + site.y * WIN_SY + wy) * PW + site.x * WIN_SX;
-        for (var wx = 0u; wx < WIN_W; wx++) { s += syn[(row + wx) * q4 + g0 + g]; }
-      }
-      let i = dyn.gain * s + bias[g0 + g];
-      var vk = charge(mv[g], i);
-      if (RECORD) { chg[g] = charge(chg[g], i); }
-      if (FIRES) {
-        let th = theta[g0 + g];
-        let fired = fire(vk, th);
-        vk = select(vk, reset(vk, th, RESET_ZERO), fired);
-        out |= bits4(fired) << (4u * g);
-        if (RECORD) {
-          count[g] += select(vec4<i32>(0), vec4<i32>(1), fired);
-          first[g] = select(first[g], vec4<i32>(i32(t)), fired & (first[g] < vec4<i32>(0)));
-        }
-      }
-      mv[g] = vk;
-    }
+//@STEP
     spikes[((tt * dyn.nc + site.n) * H * W + pix) * WORDS + word] = out;
     if (RECORD && ci < dyn.ncheck && checkpoints[ci] == t + 1u) {
-      let rb = ((ci * dyn.nc + site.n) * H * W + pix) * q4 + g0;
-      for (var g = 0u; g < groups; g++) {
-        records[(rb + g) * 3u] = count[g];
-        records[(rb + g) * 3u + 1u] = chg[g];
-        records[(rb + g) * 3u + 2u] = first[g];
-      }
+      let rb = ((ci * dyn.nc + site.n) * H * W + pix) * (CP / 4u) + g0;
+//@RECORD
       ci++;
     }
   }
-  for (var g = 0u; g < groups; g++) {
-    v[base + g] = mv[g];
-    if (RECORD) {
-      readout[(base + g) * 3u] = count[g];
-      readout[(base + g) * 3u + 1u] = chg[g];
-      readout[(base + g) * 3u + 2u] = first[g];
-    }
-  }
+//@STORE
 }

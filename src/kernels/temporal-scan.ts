@@ -1,9 +1,12 @@
-// The membrane scan of a spiking layer over a chunk of steps (shaders/temporal_scan.wgsl).
-import { wgsl } from '../gpu/kernel.js';
+// The membrane scan of a spiking layer over a chunk of steps (shaders/temporal_scan.wgsl). The
+// template's //@ markers are filled here with the word's quads unrolled into named variables
+// (s0..s7): SwiftShader keeps dynamically indexed local arrays in per-lane memory, which cost
+// more than the scan's arithmetic.
+import { wgsl, type Kernel } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import neuronLib from '../../shaders/lib/neuron.wgsl?raw';
-import source from '../../shaders/temporal_scan.wgsl?raw';
-import { constantsKernel } from './define.js';
+import template from '../../shaders/temporal_scan.wgsl?raw';
+import { constantsKey, WORKGROUP_SIZE } from './define.js';
 import { paddedChannels, spikeWords } from './temporal-conv.js';
 
 export interface TemporalScanParams {
@@ -27,13 +30,49 @@ export interface TemporalScanParams {
 
 function constants(p: TemporalScanParams): Record<string, number> {
   return {
-    H: p.h, W: p.w, C: p.c, CP: paddedChannels(p.c), WORDS: spikeWords(p.c), PH: p.ph, PW: p.pw,
+    H: p.h, W: p.w, CP: paddedChannels(p.c), WORDS: spikeWords(p.c), PH: p.ph, PW: p.pw,
     WIN_H: p.window[0], WIN_W: p.window[1], WIN_SY: p.windowStride[0], WIN_SX: p.windowStride[1],
-    CONST_INPUT: p.constInput ? 1 : 0, FIRES: p.fires ? 1 : 0, RECORD: p.record ? 1 : 0, RESET_ZERO: p.resetZero ? 1 : 0,
+    FIRES: p.fires ? 1 : 0, RECORD: p.record ? 1 : 0, RESET_ZERO: p.resetZero ? 1 : 0,
   };
 }
 
-export const temporalScan = constantsKernel<TemporalScanParams>('temporal_scan', wgsl(indexLib, neuronLib, source), constants);
+/** Quads (4 channels) per spike word: 8, or 4 when the layer has at most 16 padded channels. */
+const quadsPerWord = (c: number): number => Math.min(8, paddedChannels(c) / 4);
+
+/** The template with the quads of a word unrolled (see the file header). */
+export function scanSource(p: TemporalScanParams): string {
+  const q = quadsPerWord(p.c);
+  // a layer whose padded channels end on half a word: quads 4..7 exist in every word but the last
+  const partial = (paddedChannels(p.c) / 4) % 8 !== 0 && q === 8;
+  const ks = Array.from({ length: q }, (_, k) => k);
+  const guard = (k: number, code: string) => (partial && k >= 4 ? `    if (${k}u < quads) { ${code} }` : `    ${code}`);
+  // the input of quad k at step tt: read once before the loop when it is constant
+  const input = (k: number, frame: string) => `dyn.gain * input_quad(${frame}, site.y, site.x, g0 + ${k}u) + b${k}`;
+  const load = ks.flatMap((k) => [
+    `  var s${k} = Quad();`,
+    `  var b${k} = vec4<i32>();`,
+    `  var th${k} = vec4<i32>();`,
+    guard(k, `s${k} = load_quad(base + ${k}u); b${k} = bias[g0 + ${k}u]; th${k} = theta[g0 + ${k}u];`).replace(/^ {4}/, '  '),
+    ...(p.constInput ? [`  var i${k} = vec4<i32>();`, guard(k, `i${k} = ${input(k, 'site.n')};`).replace(/^ {4}/, '  ')] : []),
+  ]);
+  const step = ks.map((k) => guard(k, `out |= step_quad(&s${k}, ${p.constInput ? `i${k}` : input(k, 'frame')}, th${k}, t) << ${4 * k}u;`));
+  const record = ks.map((k) => guard(k, `record_quad(rb + ${k}u, s${k});`).replace(/^ {4}/, '      '));
+  const store = ks.map((k) => guard(k, `store_quad(base + ${k}u, s${k});`).replace(/^ {4}/, '  '));
+  return wgsl(indexLib, neuronLib, template)
+    .replace(/^\/\/@LOAD$/m, () => load.join('\n'))
+    .replace(/^\/\/@STEP$/m, () => step.join('\n'))
+    .replace(/^\/\/@RECORD$/m, () => record.join('\n'))
+    .replace(/^\/\/@STORE$/m, () => store.join('\n'));
+}
+
+export const temporalScan: Kernel<TemporalScanParams> = {
+  name: 'temporal_scan',
+  source: scanSource,
+  // the source depends on the quads per word (c), the partial last word (c) and constInput
+  cacheKey: (p) => `${p.c}|${p.constInput}|${constantsKey(constants(p))}`,
+  constants,
+  workgroupSize: WORKGROUP_SIZE,
+};
 
 /** One invocation per sample, neuron position and word of 32 channels. */
 export const scanInvocations = (p: TemporalScanParams, samples: number): number => samples * p.h * p.w * spikeWords(p.c);
