@@ -2,13 +2,14 @@
 // the integer weights of every input that spiked. Spikes are bit-packed, 32 channels per u32
 // (IN_WORDS words per pixel): one test skips 32 silent inputs, and the loop visits only the
 // events (its trip count is the word's popcount, which a CPU adapter runs far faster than a
-// while loop over the bits). One invocation: one frame, one output position, one tile of 16
+// while loop over the bits; lowest_bit, not firstTrailingBit, which SwiftShader emulates lane
+// by lane). One invocation: one frame, one output position, one tile of 16
 // output channels, accumulated in four vec4<i32>; neighbouring invocations share the position
 // and read the same spike words. Weights [tile][ky][kx][cin] x 16 i32, already flipped for a
 // true convolution (src/kernels/temporal-conv.ts), so this is a cross-correlation.
 // Output [frame][y][x][COUT_PADDED] (whole tiles). VALUES reads integer values instead of
 // spikes, [frame][y][x][cin] u32 (the constant current of the 8-bit input, once per sample),
-// skipping zeros. Needs lib/index.wgsl, lib/window.wgsl, lib/taps.wgsl.
+// skipping zeros. Needs lib/index.wgsl, lib/window.wgsl, lib/taps.wgsl, lib/bits.wgsl.
 
 override IN_WORDS: u32;
 override CIN: u32;
@@ -63,7 +64,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         var word = spikes[sb + k];
         let events = countOneBits(word);
         for (var e = 0u; e < events; e++) {
-          let bit = firstTrailingBit(word);
+          let bit = lowest_bit(word);
           word = word & (word - 1u);
           let w = wb + (k * 32u + bit) * 4u;
           a0 += weights[w];

@@ -3,6 +3,7 @@ import { wgsl } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import tapsLib from '../../shaders/lib/taps.wgsl?raw';
 import windowLib from '../../shaders/lib/window.wgsl?raw';
+import bitsLib from '../../shaders/lib/bits.wgsl?raw';
 import source from '../../shaders/temporal_conv.wgsl?raw';
 import { constantsKernel } from './define.js';
 import { tapConstants, type TapParams } from './taps.js';
@@ -32,7 +33,7 @@ function constants(p: TemporalConvParams): Record<string, number> {
   };
 }
 
-export const temporalConv = constantsKernel<TemporalConvParams>('temporal_conv', wgsl(indexLib, windowLib, tapsLib, source), constants);
+export const temporalConv = constantsKernel<TemporalConvParams>('temporal_conv', wgsl(indexLib, windowLib, tapsLib, bitsLib, source), constants);
 
 /** One invocation per frame, output position and tile of 16 channels. */
 export const temporalConvInvocations = (p: TemporalConvParams, frames: number): number =>

@@ -1,0 +1,59 @@
+// shaders/lib/bits.wgsl: lowest_bit equals the index of the lowest set bit (what
+// firstTrailingBit returns) for every single bit, bit 31 included, and for random words.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wgsl } from '../../src/gpu/index.js';
+import type { GpuRunner } from '../../src/gpu/index.js';
+import bitsLib from '../../shaders/lib/bits.wgsl?raw';
+import { mulberry32 } from '../helpers/random-model.js';
+import { testRunner } from './compare.js';
+
+const kernel = {
+  name: 'test-lowest-bit',
+  workgroupSize: 64,
+  cacheKey: () => '',
+  source: wgsl(
+    bitsLib,
+    `@group(0) @binding(0) var<storage, read> words: array<u32>;
+     @group(0) @binding(1) var<storage, read_write> out: array<u32>;
+     @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+       let i = gid.x;
+       if (i >= arrayLength(&out)) { return; }
+       out[i] = lowest_bit(words[i]);
+     }`,
+  ),
+};
+
+/** The index of the lowest set bit, in plain TS. */
+function lowest(word: number): number {
+  let i = 0;
+  while (((word >>> i) & 1) === 0) i++;
+  return i;
+}
+
+describe('lowest_bit (shaders/lib/bits.wgsl)', () => {
+  let runner: GpuRunner;
+  beforeAll(async () => {
+    runner = await testRunner();
+  });
+  afterAll(() => runner.dispose());
+
+  it('finds the lowest set bit of single bits, all-ones, high bits and random words', async () => {
+    const rng = mulberry32(31);
+    const words: number[] = [];
+    for (let b = 0; b < 32; b++) words.push((2 ** b) >>> 0, (2 ** 32 - 2 ** b) >>> 0, ((2 ** b) | 0x80000000) >>> 0);
+    words.push(0xffffffff, 0x80000001, 0xc0000000);
+    for (let i = 0; i < 4000; i++) words.push(Math.floor(rng() * 2 ** 32) >>> (i % 32) || 1);
+    const input = runner.upload(Uint32Array.from(words), 'test:bits:words');
+    const output = runner.acquire(words.length * 4, 'storage', 'test:bits:out');
+    await runner.checked('lowest_bit', async () => {
+      const enc = runner.device.createCommandEncoder();
+      runner.dispatch(enc, kernel, {}, [input, output], runner.grid(words.length, 64), 'test:lowest-bit');
+      runner.device.queue.submit([enc.finish()]);
+    });
+    const got = Array.from(new Uint32Array(await runner.read(output, words.length * 4)));
+    runner.release(input, output);
+    const expected = words.map(lowest);
+    expect(new Set(expected).size).toBe(32);
+    expect(got).toEqual(expected);
+  });
+});
