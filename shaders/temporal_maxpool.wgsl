@@ -1,25 +1,24 @@
 // Max pooling of spike trains by the running maximum of spike counts (src/temporal/maxpool.ts):
 // a pooled neuron spikes at step t when the largest spike count in its window grows. One
-// invocation per sample, pooled position and word of 32 channels, looping over the steps; the
-// counts of its window (its own copy: windows may overlap) and the running maximum persist
-// across chunks in `counts` [sample][pooled][C][AREA] and `maxima` [sample][pooled][C].
-// Out-of-bounds window positions ('same' padding) keep a zero count and never win.
-// Needs lib/index.wgsl.
+// invocation per sample, pooled position and word of 32 channels, looping over the steps. The
+// counts of its window (its own copy: windows may overlap) persist across chunks in `counts`
+// [sample][pooled][quad][AREA] vec4 (quads of 4 channels, QUADS per position); counts only
+// grow, so the running maximum is the largest count and needs no storage of its own.
+// Out-of-bounds window positions ('same' padding) read no spikes, keep a zero count and never
+// win. The generator (src/kernels/temporal-maxpool.ts) unrolls the word's quads and the window
+// positions into named variables at the //@ markers (all vector arithmetic: SwiftShader keeps
+// a dynamically indexed local array in per-lane memory). Needs lib/index.wgsl.
 
 override IH: u32;
 override IW: u32;
-override C: u32;
 override WORDS: u32;
+override QUADS: u32;
 override OH: u32;
 override OW: u32;
-override KH: u32;
-override KW: u32;
 override SY: u32;
 override SX: u32;
 override PT: u32;
 override PL: u32;
-
-const MAX_AREA: u32 = 16u;
 
 struct Dyn {
   nc: u32,
@@ -28,9 +27,26 @@ struct Dyn {
 
 @group(0) @binding(0) var<uniform> dyn: Dyn;
 @group(0) @binding(1) var<storage, read> spikes: array<u32>;
-@group(0) @binding(2) var<storage, read_write> counts: array<u32>;
-@group(0) @binding(3) var<storage, read_write> maxima: array<u32>;
-@group(0) @binding(4) var<storage, read_write> pooled: array<u32>;
+@group(0) @binding(2) var<storage, read_write> counts: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read_write> pooled: array<u32>;
+
+/** Spike word `word` at input (iy, ix) of `frame`: 0 outside the input. */
+fn window_word(frame: u32, iy: i32, ix: i32, word: u32) -> u32 {
+  // & not &&: no branches (SwiftShader compiles branches in a loop in exponential time)
+  let inside = (iy >= 0) & (ix >= 0) & (iy < i32(IH)) & (ix < i32(IW));
+  let i = ((frame * IH + u32(max(iy, 0))) * IW + u32(max(ix, 0))) * WORDS + word;
+  return select(0u, spikes[i], inside);
+}
+
+/** Channels 4q..4q+3 of a spike word as 0/1. */
+fn quad_bits(s: u32, q: u32) -> vec4<u32> {
+  return (vec4<u32>(s) >> (vec4<u32>(0u, 1u, 2u, 3u) + 4u * q)) & vec4<u32>(1u);
+}
+
+fn bits4(b: vec4<bool>) -> u32 {
+  let u = select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), b);
+  return u.x | u.y | u.z | u.w;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -38,45 +54,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (idx >= dyn.nc * OH * OW * WORDS) { return; }
   let site = site_of(idx, OH, OW, WORDS);
   let word = site.group;
-  let c0 = word * 32u;
-  let cn = min(32u, C - c0);
-  let area = KH * KW;
-  let base = site.pixel * C + c0;
-
-  var cnt: array<u32, 512>;
-  var mx: array<u32, 32>;
-  for (var k = 0u; k < cn; k++) {
-    mx[k] = maxima[base + k];
-    for (var e = 0u; e < area; e++) { cnt[k * MAX_AREA + e] = counts[(base + k) * area + e]; }
-  }
+  // the word's first quad and its quads (the last word may hold fewer than 8)
+  let g0 = word * 8u;
+  let quads = min(8u, QUADS - g0);
   let y0 = i32(site.y * SY) - i32(PT);
   let x0 = i32(site.x * SX) - i32(PL);
+  let cb = site.pixel * QUADS + g0;
+//@LOAD
   for (var tt = 0u; tt < dyn.tc; tt++) {
     let frame = tt * dyn.nc + site.n;
     var out = 0u;
-    // counts grow by at most one per step, so the maximum grows exactly when a count that just
-    // grew passes it: only the spikes need visiting
-    for (var e = 0u; e < area; e++) {
-      let iy = y0 + i32(e / KW);
-      let ix = x0 + i32(e % KW);
-      if (iy < 0 || iy >= i32(IH) || ix < 0 || ix >= i32(IW)) { continue; }
-      var s = spikes[((frame * IH + u32(iy)) * IW + u32(ix)) * WORDS + word];
-      let events = countOneBits(s);
-      for (var q = 0u; q < events; q++) {
-        let k = firstTrailingBit(s);
-        s = s & (s - 1u);
-        let c = cnt[k * MAX_AREA + e] + 1u;
-        cnt[k * MAX_AREA + e] = c;
-        if (c > mx[k]) {
-          mx[k] = c;
-          out |= 1u << k;
-        }
-      }
-    }
+//@STEP
     pooled[((frame * OH + site.y) * OW + site.x) * WORDS + word] = out;
   }
-  for (var k = 0u; k < cn; k++) {
-    maxima[base + k] = mx[k];
-    for (var e = 0u; e < area; e++) { counts[(base + k) * area + e] = cnt[k * MAX_AREA + e]; }
-  }
+//@STORE
 }

@@ -1,11 +1,14 @@
-// Max pooling of spike trains by running maximum of counts (shaders/temporal_maxpool.wgsl).
-import { wgsl } from '../gpu/kernel.js';
+// Max pooling of spike trains by running maximum of counts (shaders/temporal_maxpool.wgsl). The
+// template's //@ markers are filled here with the word's quads and the window's positions
+// unrolled into named variables: c{q}_{e} (counts of quad q at window position e) and m{q}
+// (their maximum).
+import { wgsl, type Kernel } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
-import source from '../../shaders/temporal_maxpool.wgsl?raw';
-import { constantsKernel } from './define.js';
+import template from '../../shaders/temporal_maxpool.wgsl?raw';
+import { constantsKey, WORKGROUP_SIZE } from './define.js';
 import { spikeWords } from './temporal-conv.js';
 
-/** The shader keeps each window's counts in a private array of this many entries per channel. */
+/** The largest window the generator unrolls (the code grows with quads x window positions). */
 export const MAX_POOL_AREA = 16;
 
 export interface TemporalMaxPoolParams {
@@ -20,14 +23,57 @@ export interface TemporalMaxPoolParams {
   padLeft: number;
 }
 
+/** Quads (4 channels) of a position: the counts' layout. */
+export const poolQuads = (c: number): number => Math.ceil(c / 4);
+
 function constants(p: TemporalMaxPoolParams): Record<string, number> {
   return {
-    IH: p.ih, IW: p.iw, C: p.c, WORDS: spikeWords(p.c), OH: p.oh, OW: p.ow,
-    KH: p.size[0], KW: p.size[1], SY: p.stride[0], SX: p.stride[1], PT: p.padTop, PL: p.padLeft,
+    IH: p.ih, IW: p.iw, WORDS: spikeWords(p.c), QUADS: poolQuads(p.c), OH: p.oh, OW: p.ow,
+    SY: p.stride[0], SX: p.stride[1], PT: p.padTop, PL: p.padLeft,
   };
 }
 
-export const temporalMaxPool = constantsKernel<TemporalMaxPoolParams>('temporal_maxpool', wgsl(indexLib, source), constants);
+/** The template with the quads of a word and the window positions unrolled. */
+export function maxPoolSource(p: TemporalMaxPoolParams): string {
+  const [kh, kw] = p.size;
+  const area = kh * kw;
+  const perWord = Math.min(8, poolQuads(p.c));
+  // the last word holds fewer quads than the others
+  const partial = poolQuads(p.c) % perWord !== 0;
+  const qs = Array.from({ length: perWord }, (_, q) => q);
+  const es = Array.from({ length: area }, (_, e) => e);
+  const guard = (q: number, code: string) => (partial && q > 0 ? `if (${q}u < quads) { ${code} }` : code);
+  const load = qs.flatMap((q) => [
+    ...es.map((e) => `  var c${q}_${e} = vec4<u32>();`),
+    `  ${guard(q, es.map((e) => `c${q}_${e} = counts[(cb + ${q}u) * ${area}u + ${e}u];`).join(' '))}`,
+    `  var m${q} = c${q}_0;${es.slice(1).map((e) => ` m${q} = max(m${q}, c${q}_${e});`).join('')}`,
+  ]);
+  const step = [
+    ...es.map((e) => `    let s${e} = window_word(frame, y0 + ${Math.floor(e / kw)}, x0 + ${e % kw}, word);`),
+    ...qs.flatMap((q) => [
+      `    ${es.map((e) => `c${q}_${e} += quad_bits(s${e}, ${q}u);`).join(' ')}`,
+      `    { var m = c${q}_0;${es.slice(1).map((e) => ` m = max(m, c${q}_${e});`).join('')} out |= bits4(m > m${q}) << ${4 * q}u; m${q} = m; }`,
+    ]),
+  ];
+  const store = qs.map((q) => `  ${guard(q, es.map((e) => `counts[(cb + ${q}u) * ${area}u + ${e}u] = c${q}_${e};`).join(' '))}`);
+  return wgsl(indexLib, template)
+    .replace(/^\/\/@LOAD$/m, () => load.join('\n'))
+    .replace(/^\/\/@STEP$/m, () => step.join('\n'))
+    .replace(/^\/\/@STORE$/m, () => store.join('\n'));
+}
+
+export const temporalMaxPool: Kernel<TemporalMaxPoolParams> = {
+  name: 'temporal_maxpool',
+  source: maxPoolSource,
+  // the source depends on the window size and the quads per word (c)
+  cacheKey: (p) => `${p.size.join('x')}|${p.c}|${constantsKey(constants(p))}`,
+  constants,
+  workgroupSize: WORKGROUP_SIZE,
+};
 
 /** One invocation per sample, pooled position and word. */
 export const maxPoolInvocations = (p: TemporalMaxPoolParams, samples: number): number => samples * p.oh * p.ow * spikeWords(p.c);
+
+/** Bytes of the persistent counts for `samples` samples. */
+export const maxPoolCountBytes = (p: TemporalMaxPoolParams, samples: number): number =>
+  samples * p.oh * p.ow * poolQuads(p.c) * p.size[0] * p.size[1] * 16;

@@ -9,7 +9,7 @@ import { type GpuRunner } from '../gpu/runner.js';
 import { settle } from '../gpu/settle.js';
 import { packTemporalWeights, paddedChannels, spikeWords, temporalConv, temporalConvInvocations, type TemporalConvParams } from '../kernels/temporal-conv.js';
 import { encodeRateInvocations, temporalEncodeRate, type EncodeRateParams } from '../kernels/temporal-encode-rate.js';
-import { MAX_POOL_AREA, maxPoolInvocations, temporalMaxPool, type TemporalMaxPoolParams } from '../kernels/temporal-maxpool.js';
+import { MAX_POOL_AREA, maxPoolCountBytes, maxPoolInvocations, temporalMaxPool, type TemporalMaxPoolParams } from '../kernels/temporal-maxpool.js';
 import { scanInvocations, temporalScan, type TemporalScanParams } from '../kernels/temporal-scan.js';
 import { statsInvocations, temporalStats } from '../kernels/temporal-stats.js';
 import { shapeSize, windowGeometry } from '../model/shapes.js';
@@ -171,7 +171,7 @@ export class GpuSpikingNet {
       inSize * 4,
       this.plans[0]!.potential * 4,
       this.plans[L - 1]!.padded * 3 * 4 * Math.max(1, checkpoints),
-      ...this.plans.map((p) => p.padded * 4 * (p.pool ? p.pool.size[0] * p.pool.size[1] : 1)),
+      ...this.plans.map((p) => Math.max(p.padded * 4, p.pool ? maxPoolCountBytes(p.pool, 1) : 0)),
     );
     const budget = this.chunkBytes;
     if (perSample > budget || perFrame > budget) {
@@ -221,8 +221,7 @@ export class GpuSpikingNet {
     const v = this.plans.map((p) => buf(nc * p.padded * 4, `${p.layer.name}:membrane`));
     const spikes = this.plans.map((p) => buf(frames * p.spikeWords * 4, `${p.layer.name}:spikes`));
     const pooled = this.plans.map((p) => (p.pool ? buf(frames * p.outWords * 4, `${p.layer.name}:pooled`) : null));
-    const poolCounts = this.plans.map((p) => (p.pool ? buf(nc * shapeSize(p.layer.output) * p.pool.size[0] * p.pool.size[1] * 4, `${p.layer.name}:pool-counts`) : null));
-    const poolMax = this.plans.map((p) => (p.pool ? buf(nc * shapeSize(p.layer.output) * 4, `${p.layer.name}:pool-max`) : null));
+    const poolCounts = this.plans.map((p) => (p.pool ? buf(maxPoolCountBytes(p.pool, nc), `${p.layer.name}:pool-counts`) : null));
     const readout = buf(nc * lastPlan.padded * 3 * 4, 'readout');
     const ckptBuf = runner.upload(Uint32Array.from(checkpoints), 'temporal:checkpoints');
     held.push(ckptBuf);
@@ -256,7 +255,6 @@ export class GpuSpikingNet {
         this.plans.forEach((p, k) => {
           if (!p.pool) return;
           setup.clearBuffer(poolCounts[k]!);
-          setup.clearBuffer(poolMax[k]!);
         });
         if (!rate) {
           // the constant current: the first layer's convolution of the integer input, once per sample
@@ -298,7 +296,7 @@ export class GpuSpikingNet {
             statsOf(1 + 2 * k, spikes[k]!, p.layer.neuronShape, this.fanout[k]!);
             src = spikes[k]!;
             if (p.pool) {
-              runner.dispatch(enc, temporalMaxPool, p.pool, [uni([m, k0], `${name}:pool:dyn`), spikes[k]!, poolCounts[k]!, poolMax[k]!, pooled[k]!],
+              runner.dispatch(enc, temporalMaxPool, p.pool, [uni([m, k0], `${name}:pool:dyn`), spikes[k]!, poolCounts[k]!, pooled[k]!],
                 runner.grid(maxPoolInvocations(p.pool, m), 64), `temporal:${name}:maxpool`);
               statsOf(2 + 2 * k, pooled[k]!, p.layer.output, this.fanout[k]!);
               src = pooled[k]!;
