@@ -46,7 +46,7 @@ const UNSCALE = vec4<f32>(1.0, 0.00390625, 1.52587890625e-05, 5.9604644775390625
 
 /** Channels 4j..4j+3 of input pixel (iy, ix) of sample n as f32; 0 in the padding. */
 fn load_word(n: u32, iy: i32, ix: i32, j: u32) -> vec4<f32> {
-  let inside = iy >= 0 && iy < IN_H && ix >= 0 && ix < IN_W;
+  let inside = (iy >= 0) & (iy < IN_H) & (ix >= 0) & (ix < IN_W);
   let index = select(0u, ((n * u32(IN_H) + u32(iy)) * u32(IN_W) + u32(ix)) * IN_WORDS + j, inside);
   let fields = vec4<u32>(select(0u, x[index], inside)) & FIELDS;
 #if WIDE
@@ -58,7 +58,7 @@ fn load_word(n: u32, iy: i32, ix: i32, j: u32) -> vec4<f32> {
 
 /** Adds conv position (dy, dx) of the pooling window to the pooled tile, if it is not padding. */
 fn pool_in(pool: Tile, p: Tile, cy: i32, cx: i32) -> Tile {
-  let inside = cy >= 0 && cy < CONV_H && cx >= 0 && cx < CONV_W;
+  let inside = (cy >= 0) & (cy < CONV_H) & (cx >= 0) & (cx < CONV_W);
   var q: Tile;
   if (POOL_SUM) {
     q = Tile(pool.a + p.a, pool.b + p.b, pool.c + p.c, pool.d + p.d);
