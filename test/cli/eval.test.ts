@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultSpecialization, SPECIALIZE_FROM } from '../../src/cli/commands/eval.js';
 import { analyze, loadTfjsModel, quantize, referenceClasses } from '../../src/convert/index.js';
 import { saveModel } from '../../src/model/files.js';
 import type { ModelSpec } from '../../src/model/types.js';
@@ -67,6 +68,7 @@ interface EvalJson {
   statistics: Array<{ name: string; spikes: number; samples: number }>;
   compared: Record<string, { accuracy: number; correct: number; sameAsModel: number }>;
   samplesPerSecond: number;
+  specialize: string;
 }
 
 describe('spikemesh eval on a spikemesh model', () => {
@@ -89,7 +91,15 @@ describe('spikemesh eval on a spikemesh model', () => {
       expect(j.statistics.map((s) => s.spikes)).toEqual(ref.spikes);
       expect(j.statistics.every((s) => s.samples === N)).toBe(true);
       expect(j.samplesPerSecond).toBeGreaterThan(0);
+      // a run this short keeps the generic kernels unless --specialize says otherwise
+      expect(j.specialize).toBe('never');
     }
+  });
+
+  it('--specialize defaults to auto from SPECIALIZE_FROM samples, never below', () => {
+    expect(defaultSpecialization(SPECIALIZE_FROM)).toBe('auto');
+    expect(defaultSpecialization(SPECIALIZE_FROM - 1)).toBe('never');
+    expect(defaultSpecialization(10_000)).toBe('auto'); // the MNIST test set
   });
 
   it('prints accuracy, the confusion matrix, per-layer statistics and samples/s as text', async () => {

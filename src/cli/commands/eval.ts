@@ -19,7 +19,7 @@ interface EvalFlags extends TfjsModelOpts {
   limit?: string;
   batch: string;
   backend: string;
-  specialize: string;
+  specialize?: string;
   json?: boolean;
   output?: string;
 }
@@ -29,6 +29,16 @@ function int(flag: string, v: string, min: number): number {
   if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} ${v}: expected an integer >= ${min}`);
   return n;
 }
+
+/**
+ * From this many samples eval compiles the weights into the conv shaders by default: on
+ * SwiftShader the 4 to 5 s of compilation pay off after about 7,000 samples of the MNIST model
+ * (1,300 vs 7,300 samples/s, bench/RESULTS.md); the 10,000 test digits take 7.4 s instead of 9.3.
+ */
+export const SPECIALIZE_FROM = 10_000;
+
+/** --specialize when not given: by the number of samples the run evaluates. */
+export const defaultSpecialization = (samples: number): Specialization => (samples >= SPECIALIZE_FROM ? 'auto' : 'never');
 
 const TFJS_MODEL = /"format"\s*:\s*"layers-model"|"modelTopology"/;
 
@@ -147,14 +157,15 @@ export function register(program: Command): void {
     .option('--batch <n>', 'samples per forward call (results do not depend on it)', '1000')
     .option('--backend <b>', 'webgpu or reference', 'webgpu')
     .option('--specialize <mode>', 'webgpu conv kernels with the weights compiled in: never, auto or always '
-      + '(faster per sample, seconds of compilation per layer on CPU adapters: pays off over thousands of samples)', 'never')
+      + `(faster per sample, seconds of compilation per layer on CPU adapters; default: auto from ${SPECIALIZE_FROM} samples, never below)`)
     .option('--json', 'print the report as JSON')
     .option('--output <file>', 'write one JSON line per sample: index, label, predicted class, integer outputs');
   addScalingOptions(addQuantizeOptions(cmd)).action(async (path: string, f: EvalFlags) => {
     if (f.backend !== 'webgpu' && f.backend !== 'reference') throw new UsageError(`--backend ${f.backend}: expected webgpu or reference`);
     const backend: 'webgpu' | 'reference' = f.backend;
-    if (!['never', 'auto', 'always'].includes(f.specialize)) throw new UsageError(`--specialize ${f.specialize}: expected never, auto or always`);
-    const specialize = f.specialize as Specialization;
+    if (f.specialize !== undefined && !['never', 'auto', 'always'].includes(f.specialize)) {
+      throw new UsageError(`--specialize ${f.specialize}: expected never, auto or always`);
+    }
     const batch = int('--batch', f.batch, 1);
     const limit = f.limit === undefined ? undefined : int('--limit', f.limit, 1);
     quantizationFrom(f); // usage errors before any work
@@ -162,6 +173,8 @@ export function register(program: Command): void {
     if (backend === 'webgpu') needsGpu();
 
     const dataset = await openData(f);
+    const total = Math.min(limit ?? dataset.count, dataset.count);
+    const specialize = (f.specialize as Specialization | undefined) ?? defaultSpecialization(total);
     let device;
     if (backend === 'webgpu') device = await (await import('../../gpu/index.js')).defaultDevice();
     const loaded = await loadForEval(path, f, { backend, device, specialize });
@@ -175,7 +188,6 @@ export function register(program: Command): void {
       setupSeconds = (performance.now() - t0) / 1000;
     }
     const { evaluateDataset } = await import('../../scheduler/evaluate.js');
-    const total = Math.min(limit ?? dataset.count, dataset.count);
     const writer = f.output ? await (await import('../../data/jsonl.js')).openJsonlWriter(f.output) : undefined;
     const bar = await progressBar(total);
     let result: DatasetEvaluation;
