@@ -1,11 +1,11 @@
 // Synaptic input of a spiking layer over many frames (shaders/temporal_conv.wgsl).
-import { wgsl } from '../gpu/kernel.js';
+import { wgsl, type Kernel } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import tapsLib from '../../shaders/lib/taps.wgsl?raw';
 import windowLib from '../../shaders/lib/window.wgsl?raw';
 import bitsLib from '../../shaders/lib/bits.wgsl?raw';
 import source from '../../shaders/temporal_conv.wgsl?raw';
-import { constantsKernel } from './define.js';
+import { constantsKey, WORKGROUP_SIZE } from './define.js';
 import { tapConstants, type TapParams } from './taps.js';
 
 /** Output channels per invocation; the synaptic input is stored in whole tiles. */
@@ -33,7 +33,47 @@ function constants(p: TemporalConvParams): Record<string, number> {
   };
 }
 
-export const temporalConv = constantsKernel<TemporalConvParams>('temporal_conv', wgsl(indexLib, windowLib, tapsLib, bitsLib, source), constants);
+const joined = wgsl(indexLib, windowLib, tapsLib, bitsLib, source);
+
+/**
+ * Event loops the spike path unrolls (one per tap and input word): a CPU adapter pays for
+ * every loop it enters, but compiles each unrolled one in tens of ms (9: 0.2 s, 18: 0.4 s,
+ * 32: 1.2 s, 98: 4.8 s on SwiftShader); larger kernels (a dense layer over a feature map) loop.
+ */
+export const MAX_UNROLLED_TAPS = 18;
+
+/** The spike path: the taps and words unrolled, or one loop over them (see MAX_UNROLLED_TAPS). */
+function convSource(p: TemporalConvParams): string {
+  const [kh, kw] = p.kernel;
+  const words = spikeWords(p.cin);
+  const call = (ky: string, kx: string, k: string) =>
+    `add_events(&acc, tap_word(site.n, iy0 + i32(${ky}), ix0 + i32(${kx}), ${k}), ((tile * KH + ${ky}) * KW + ${kx}) * CIN + 32u * (${k}));`;
+  const taps: string[] = [];
+  if (kh * kw * words <= MAX_UNROLLED_TAPS) {
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        for (let k = 0; k < words; k++) taps.push(`    ${call(`${ky}u`, `${kx}u`, `${k}u`)}`);
+      }
+    }
+  } else {
+    taps.push(
+      '    for (var t = 0u; t < KH * KW * IN_WORDS; t++) {',
+      '      let tap = t / IN_WORDS;',
+      `      ${call('tap / KW', 'tap % KW', 't % IN_WORDS')}`,
+      '    }',
+    );
+  }
+  return joined.replace(/^\/\/@TAPS$/m, () => taps.join('\n'));
+}
+
+export const temporalConv: Kernel<TemporalConvParams> = {
+  name: 'temporal_conv',
+  source: convSource,
+  // the source depends on KH, KW and IN_WORDS only, which are among the constants
+  cacheKey: (p) => constantsKey(constants(p)),
+  constants,
+  workgroupSize: WORKGROUP_SIZE,
+};
 
 /** One invocation per frame, output position and tile of 16 channels. */
 export const temporalConvInvocations = (p: TemporalConvParams, frames: number): number =>

@@ -8,7 +8,7 @@ import { GpuSpikingNet, simulateGpu } from '../../src/temporal/gpu.js';
 import { spikingNetFromFloat } from '../../src/temporal/normalize.js';
 import { simulate } from '../../src/temporal/simulate.js';
 import type { Encoding, ResetMode, SpikingNet, TemporalResult } from '../../src/temporal/types.js';
-import { lcg, mixedModel, randomInput, randomModel } from '../unit/temporal-fixtures.js';
+import { largeKernelModel, lcg, mixedModel, randomInput, randomModel } from '../unit/temporal-fixtures.js';
 
 let runner: GpuRunner;
 beforeAll(async () => {
@@ -43,6 +43,7 @@ describe('temporal GPU pipeline == reference (integer variant, bit-exact)', () =
   const cases: Array<[string, SpikingNet, number]> = [
     ['conv + max pool, conv + average pool, dense', spikingNetFromModel(randomModel(7)), 255],
     ['input data 4-bit, 40 channels, overlapping same max pool, separable + global average, potentials readout', spikingNetFromModel(mixedModel(3)), 15],
+    ['kernels too large to unroll: 5x5 same conv, dense over 6x6x36', spikingNetFromModel(largeKernelModel(5)), 255],
   ];
   for (const [what, net, max] of cases) {
     for (const encoding of encodings) {

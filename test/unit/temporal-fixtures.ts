@@ -55,6 +55,22 @@ export function mixedModel(seed: number): ModelSpec {
   return { version: 1, name: `mixed-${seed}`, layers };
 }
 
+/**
+ * Kernels too large to unroll on the GPU (src/kernels/temporal-conv.ts, MAX_UNROLLED_TAPS):
+ * InputData 8-bit 6x6x1 -> Convolutional 5x5 'same' (36 filters: two spike words out, 25 taps
+ * in, a third of them in the padding at the border) -> FullyConnected 4 over 6x6x36 (72 tap words).
+ */
+export function largeKernelModel(seed: number): ModelSpec {
+  const rand = lcg(seed);
+  const layers: Layer[] = [
+    { name: 'in', kind: 'InputData', inputShape: [6, 6, 1], inputBits: 8 },
+    { name: 'conv5', kind: 'Convolutional', kernel: [5, 5], stride: 1, padding: 'same', filters: 36, weightBits: 4, weights: int8(rand, 25 * 36, 7),
+      pooling: { type: 'none' }, activation: activation(rand, 36, 2, 800, 3000) },
+    { name: 'fc', kind: 'FullyConnected', units: 4, weightBits: 4, weights: int8(rand, 6 * 6 * 36 * 4, 7), activation: activation(rand, 4, 4, 20, 200) },
+  ];
+  return { version: 1, name: `large-kernel-${seed}`, layers };
+}
+
 export function randomInput(shape: Shape3, n: number, seed: number, max = 255): IntBatch {
   const rand = lcg(seed);
   return { data: Int32Array.from({ length: n * shape[0] * shape[1] * shape[2] }, () => Math.floor(rand() * (max + 1))), n, shape };
