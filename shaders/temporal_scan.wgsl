@@ -88,7 +88,12 @@ fn record_quad(i: u32, s: Quad) {
   records[i * 3u + 2u] = s.first;
 }
 
-/** The synaptic input of quad q at position (y, x) of `frame`, summed over the window. */
+/** Quad q of the synaptic input at window position (wy, wx) of position (y, x) of `frame`. */
+fn syn_at(frame: u32, y: u32, x: u32, wy: u32, wx: u32, q: u32) -> vec4<i32> {
+  return syn[((frame * PH + y * WIN_SY + wy) * PW + x * WIN_SX + wx) * (CP / 4u) + q];
+}
+
+/** The same summed over the window with loops (windows too large to unroll). */
 fn input_quad(frame: u32, y: u32, x: u32, q: u32) -> vec4<i32> {
   var s = vec4<i32>();
   for (var wy = 0u; wy < WIN_H; wy++) {

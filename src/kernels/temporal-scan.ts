@@ -36,6 +36,9 @@ function constants(p: TemporalScanParams): Record<string, number> {
   };
 }
 
+/** Sum windows (Akida average pooling) up to this many positions are read without a loop. */
+export const MAX_UNROLLED_WINDOW = 16;
+
 /** Quads (4 channels) per spike word: 8, or 4 when the layer has at most 16 padded channels. */
 const quadsPerWord = (c: number): number => Math.min(8, paddedChannels(c) / 4);
 
@@ -47,7 +50,14 @@ export function scanSource(p: TemporalScanParams): string {
   const ks = Array.from({ length: q }, (_, k) => k);
   const guard = (k: number, code: string) => (partial && k >= 4 ? `    if (${k}u < quads) { ${code} }` : `    ${code}`);
   // the input of quad k at step tt: read once before the loop when it is constant
-  const input = (k: number, frame: string) => `dyn.gain * input_quad(${frame}, site.y, site.x, g0 + ${k}u) + b${k}`;
+  // the input of quad k: the window's reads unrolled (a CPU adapter pays for every loop it enters)
+  const [wh, ww] = p.window;
+  const input = (k: number, frame: string) => {
+    if (wh * ww > MAX_UNROLLED_WINDOW) return `dyn.gain * input_quad(${frame}, site.y, site.x, g0 + ${k}u) + b${k}`;
+    const reads: string[] = [];
+    for (let wy = 0; wy < wh; wy++) for (let wx = 0; wx < ww; wx++) reads.push(`syn_at(${frame}, site.y, site.x, ${wy}u, ${wx}u, g0 + ${k}u)`);
+    return `dyn.gain * (${reads.join(' + ')}) + b${k}`;
+  };
   const load = ks.flatMap((k) => [
     `  var s${k} = Quad();`,
     `  var b${k} = vec4<i32>();`,
@@ -68,7 +78,8 @@ export function scanSource(p: TemporalScanParams): string {
 export const temporalScan: Kernel<TemporalScanParams> = {
   name: 'temporal_scan',
   source: scanSource,
-  // the source depends on the quads per word (c), the partial last word (c) and constInput
+  // the source depends on the quads per word (c), the partial last word (c), constInput and
+  // the window (among the constants)
   cacheKey: (p) => `${p.c}|${p.constInput}|${constantsKey(constants(p))}`,
   constants,
   workgroupSize: WORKGROUP_SIZE,

@@ -43,7 +43,7 @@ describe('temporal GPU pipeline == reference (integer variant, bit-exact)', () =
   const cases: Array<[string, SpikingNet, number]> = [
     ['conv + max pool, conv + average pool, dense', spikingNetFromModel(randomModel(7)), 255],
     ['input data 4-bit, 40 channels, overlapping same max pool, separable + global average, potentials readout', spikingNetFromModel(mixedModel(3)), 15],
-    ['kernels too large to unroll: 5x5 same conv, dense over 6x6x36', spikingNetFromModel(largeKernelModel(5)), 255],
+    ['kernels and windows too large to unroll: 5x5 same conv, 3x3 conv over 36 channels, global average of 36 positions', spikingNetFromModel(largeKernelModel(5)), 255],
   ];
   for (const [what, net, max] of cases) {
     for (const encoding of encodings) {

@@ -56,9 +56,11 @@ export function mixedModel(seed: number): ModelSpec {
 }
 
 /**
- * Kernels too large to unroll on the GPU (src/kernels/temporal-conv.ts, MAX_UNROLLED_TAPS):
- * InputData 8-bit 6x6x1 -> Convolutional 5x5 'same' (36 filters: two spike words out, 25 taps
- * in, a third of them in the padding at the border) -> FullyConnected 4 over 6x6x36 (72 tap words).
+ * Shapes the GPU kernels do not unroll (MAX_UNROLLED_TAPS in src/kernels/temporal-conv.ts,
+ * MAX_UNROLLED_WINDOW in src/kernels/temporal-scan.ts): InputData 8-bit 6x6x1 ->
+ * Convolutional 5x5 'same' (36 filters: two spike words; 25 taps, a third of them in the
+ * padding at the border) -> Convolutional 3x3 over the 36 channels (54 tap words) with a
+ * global average of 36 positions -> FullyConnected 4.
  */
 export function largeKernelModel(seed: number): ModelSpec {
   const rand = lcg(seed);
@@ -66,7 +68,9 @@ export function largeKernelModel(seed: number): ModelSpec {
     { name: 'in', kind: 'InputData', inputShape: [6, 6, 1], inputBits: 8 },
     { name: 'conv5', kind: 'Convolutional', kernel: [5, 5], stride: 1, padding: 'same', filters: 36, weightBits: 4, weights: int8(rand, 25 * 36, 7),
       pooling: { type: 'none' }, activation: activation(rand, 36, 2, 800, 3000) },
-    { name: 'fc', kind: 'FullyConnected', units: 4, weightBits: 4, weights: int8(rand, 6 * 6 * 36 * 4, 7), activation: activation(rand, 4, 4, 20, 200) },
+    { name: 'conv3', kind: 'Convolutional', kernel: [3, 3], stride: 1, padding: 'same', filters: 8, weightBits: 4, weights: int8(rand, 9 * 36 * 8, 7),
+      pooling: { type: 'global_avg' }, activation: activation(rand, 8, 4, 2, 40) },
+    { name: 'fc', kind: 'FullyConnected', units: 4, weightBits: 4, weights: int8(rand, 8 * 4, 7), activation: activation(rand, 4, 4, 20, 200) },
   ];
   return { version: 1, name: `large-kernel-${seed}`, layers };
 }
