@@ -50,9 +50,25 @@ function convSource(p: TemporalConvParams): string {
     `add_events(&acc, tap_word(site.n, iy0 + i32(${ky}), ix0 + i32(${kx}), ${k}), ((tile * KH + ${ky}) * KW + ${kx}) * CIN + 32u * (${k}));`;
   const taps: string[] = [];
   if (kh * kw * words <= MAX_UNROLLED_TAPS) {
-    for (let ky = 0; ky < kh; ky++) {
-      for (let kx = 0; kx < kw; kx++) {
-        for (let k = 0; k < words; k++) taps.push(`    ${call(`${ky}u`, `${kx}u`, `${k}u`)}`);
+    if (words === 1 && p.cin <= 16) {
+      // several taps' spikes in one word: their weight rows are consecutive, so bit b of the
+      // word is row (first tap's row + b), and one event loop serves them all (20% off a
+      // 16-channel layer). Needs the bits at and above cin clear: padded channels never fire.
+      const per = Math.floor(32 / p.cin);
+      for (let t0 = 0; t0 < kh * kw; t0 += per) {
+        const parts: string[] = [];
+        for (let t = t0; t < Math.min(kh * kw, t0 + per); t++) {
+          const [ky, kx] = [Math.floor(t / kw), t % kw];
+          parts.push(`(tap_word(site.n, iy0 + ${ky}, ix0 + ${kx}, 0u) << ${(t - t0) * p.cin}u)`);
+        }
+        const [ky, kx] = [Math.floor(t0 / kw), t0 % kw];
+        taps.push(`    add_events(&acc, ${parts.join(' | ')}, ((tile * KH + ${ky}u) * KW + ${kx}u) * CIN);`);
+      }
+    } else {
+      for (let ky = 0; ky < kh; ky++) {
+        for (let kx = 0; kx < kw; kx++) {
+          for (let k = 0; k < words; k++) taps.push(`    ${call(`${ky}u`, `${kx}u`, `${k}u`)}`);
+        }
       }
     }
   } else {
