@@ -29,7 +29,12 @@ export interface MnistDemoState {
   /** classifications so far (the latest is in `classified`) */
   classifications: number;
   classified?: Classified;
-  testSet?: Omit<TestSetRun, 'confusion' | 'misclassified'> & { confusion: number[][]; misclassified: number[] };
+  testSet?: Omit<TestSetRun, 'confusion' | 'misclassified'> & {
+    confusion: number[][];
+    misclassified: number[];
+    /** the run used the weight-specialised kernels, compiled in this many seconds (0: already compiled) */
+    specialized?: { compileSeconds: number };
+  };
   error?: string;
 }
 
@@ -78,6 +83,8 @@ function classify(model: Model, input: Uint8Array, source: string): void {
 
 function setupTestSet(model: Model, pad: DrawingPad): void {
   let dataset: Promise<ImageDataset> | undefined;
+  // the same model with its weights compiled into the conv shaders, built on first use
+  let specialized: Model | undefined;
   const button = $<HTMLButtonElement>('test-run');
   button.disabled = false;
   $<HTMLFormElement>('test-form').addEventListener('submit', (e) => {
@@ -85,6 +92,7 @@ function setupTestSet(model: Model, pad: DrawingPad): void {
     const limit = $<HTMLInputElement>('test-n').valueAsNumber;
     const batchSize = $<HTMLInputElement>('test-batch').valueAsNumber;
     const compare = $<HTMLInputElement>('test-reference').checked;
+    const specialize = $<HTMLInputElement>('test-specialize').checked;
     const status = $('test-status');
     const progress = $<HTMLProgressElement>('test-progress');
     if (!(limit >= 1 && batchSize >= 1)) {
@@ -101,7 +109,17 @@ function setupTestSet(model: Model, pad: DrawingPad): void {
       status.textContent = `0 / ${total}`;
       progress.value = 0;
       const reference = compare ? new Model(model.spec, { backend: 'reference' }) : undefined;
-      const run = await serial(() => runTestSet(model, data, {
+      let compileSeconds = 0;
+      if (specialize && !specialized) {
+        status.textContent = 'compiling the weights into the shaders…';
+        const t0 = performance.now();
+        const m = new Model(model.spec, { backend: 'webgpu', specialize: 'auto' });
+        await serial(() => m.forward(new Uint8Array(shapeSize(m.inputShape))));
+        compileSeconds = (performance.now() - t0) / 1000;
+        specialized = m;
+      }
+      const runner = specialize ? specialized! : model;
+      const run = await serial(() => runTestSet(runner, data, {
         limit: total,
         batchSize,
         reference,
@@ -112,15 +130,18 @@ function setupTestSet(model: Model, pad: DrawingPad): void {
           $('test-rate').textContent = p.samplesPerSecond.toFixed(0);
         },
       }));
-      showResult(model, pad, run);
+      showResult(model, pad, run, specialize ? { compileSeconds } : undefined);
     })()
       .catch(fail)
       .finally(() => (button.disabled = false));
   });
 }
 
-function showResult(model: Model, pad: DrawingPad, run: TestSetRun): void {
-  $('test-status').textContent = `${run.n} digits in ${run.seconds.toFixed(1)} s`;
+function showResult(model: Model, pad: DrawingPad, run: TestSetRun, specialized?: { compileSeconds: number }): void {
+  const compiled = !specialized ? '' : specialized.compileSeconds > 0
+    ? `, weights compiled into the shaders in ${specialized.compileSeconds.toFixed(1)} s`
+    : ', weights compiled into the shaders';
+  $('test-status').textContent = `${run.n} digits in ${run.seconds.toFixed(1)} s${compiled}`;
   $('test-accuracy').textContent = `${(100 * run.accuracy).toFixed(2)}% (${run.correct} / ${run.n})`;
   $('test-rate').textContent = run.samplesPerSecond.toFixed(0);
   const ref = run.reference;
@@ -139,7 +160,7 @@ function showResult(model: Model, pad: DrawingPad, run: TestSetRun): void {
     $('pad').scrollIntoView({ behavior: 'smooth', block: 'center' });
   });
   const { confusion, misclassified, ...rest } = run;
-  state.testSet = { ...rest, confusion: confusion.rows(), misclassified: misclassified.map((m) => m.index) };
+  state.testSet = { ...rest, confusion: confusion.rows(), misclassified: misclassified.map((m) => m.index), ...(specialized && { specialized }) };
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,7 @@
 // The MNIST demo in real Chromium (WebGPU on SwiftShader): the test-set panel on 200 digits
 // against the integer reference, a digit drawn with the mouse, a misclassified digit loaded into
-// the drawing view, and no console or page errors on the way.
+// the drawing view, the same digits on weight-specialised kernels, and no console or page
+// errors on the way.
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +116,27 @@ describe('MNIST demo in Chromium', () => {
     const c = (await nextClassification(before)).classified!;
     expect(c.source).toBe(`test digit #${index} (label ${run.labels[index]})`);
     expect(c.predicted).toBe(run.predictions[index]);
+    expect(errors).toEqual([]);
+  });
+
+  it('runs the digits again with the weights compiled into the shaders: the same classes and integer outputs', async () => {
+    const generic = (await state()).testSet!;
+    await page!.$eval('#test-reference', (el) => ((el as HTMLInputElement).checked = true));
+    await page!.$eval('#test-specialize', (el) => ((el as HTMLInputElement).checked = true));
+    await page!.click('#test-run');
+    await page!.waitForFunction((before) => (window.__mnist?.testSet !== undefined && window.__mnist.testSet !== before) || window.__mnist?.error !== undefined,
+      { timeout: 110_000, polling: 250 }, generic);
+    const s = await state();
+    expect(s.error).toBeUndefined();
+    const run = s.testSet!;
+    console.log(`mnist demo, specialised: ${run.n} digits, ${run.samplesPerSecond.toFixed(0)} samples/s after ${run.specialized?.compileSeconds.toFixed(1)} s of compilation (generic: ${generic.samplesPerSecond.toFixed(0)})`);
+    expect(run.specialized?.compileSeconds).toBeGreaterThan(0);
+    expect(run.n).toBe(DIGITS);
+    expect(run.predictions).toEqual(generic.predictions);
+    expect(run.reference!.predictions).toEqual(run.predictions);
+    expect(run.reference!.outputsDiffer).toBe(0);
+    expect(run.statistics.map((l) => l.spikes)).toEqual(generic.statistics.map((l) => l.spikes));
+    expect(await page!.$eval('#test-status', (el) => el.textContent)).toMatch(/weights compiled into the shaders in \d+\.\d s$/);
     expect(errors).toEqual([]);
   });
 });
