@@ -48,8 +48,8 @@ export function scanSource(p: TemporalScanParams): string {
   // a layer whose padded channels end on half a word: quads 4..7 exist in every word but the last
   const partial = (paddedChannels(p.c) / 4) % 8 !== 0 && q === 8;
   const ks = Array.from({ length: q }, (_, k) => k);
-  const guard = (k: number, code: string) => (partial && k >= 4 ? `    if (${k}u < quads) { ${code} }` : `    ${code}`);
-  // the input of quad k at step tt: read once before the loop when it is constant
+  /** a statement about quad k, indented; guarded when the quad may be missing */
+  const line = (indent: string, k: number, code: string) => `${indent}${partial && k >= 4 ? `if (${k}u < quads) { ${code} }` : code}`;
   // the input of quad k: the window's reads unrolled (a CPU adapter pays for every loop it enters)
   const [wh, ww] = p.window;
   const input = (k: number, frame: string) => {
@@ -58,16 +58,17 @@ export function scanSource(p: TemporalScanParams): string {
     for (let wy = 0; wy < wh; wy++) for (let wx = 0; wx < ww; wx++) reads.push(`syn_at(${frame}, site.y, site.x, ${wy}u, ${wx}u, g0 + ${k}u)`);
     return `dyn.gain * (${reads.join(' + ')}) + b${k}`;
   };
+  // state, bias and threshold of every quad; a constant input is read here, once
   const load = ks.flatMap((k) => [
     `  var s${k} = Quad();`,
     `  var b${k} = vec4<i32>();`,
     `  var th${k} = vec4<i32>();`,
-    guard(k, `s${k} = load_quad(base + ${k}u); b${k} = bias[g0 + ${k}u]; th${k} = theta[g0 + ${k}u];`).replace(/^ {4}/, '  '),
-    ...(p.constInput ? [`  var i${k} = vec4<i32>();`, guard(k, `i${k} = ${input(k, 'site.n')};`).replace(/^ {4}/, '  ')] : []),
+    line('  ', k, `s${k} = load_quad(base + ${k}u); b${k} = bias[g0 + ${k}u]; th${k} = theta[g0 + ${k}u];`),
+    ...(p.constInput ? [`  var i${k} = vec4<i32>();`, line('  ', k, `i${k} = ${input(k, 'site.n')};`)] : []),
   ]);
-  const step = ks.map((k) => guard(k, `out |= step_quad(&s${k}, ${p.constInput ? `i${k}` : input(k, 'frame')}, th${k}, t) << ${4 * k}u;`));
-  const record = ks.map((k) => guard(k, `record_quad(rb + ${k}u, s${k});`).replace(/^ {4}/, '      '));
-  const store = ks.map((k) => guard(k, `store_quad(base + ${k}u, s${k});`).replace(/^ {4}/, '  '));
+  const step = ks.map((k) => line('    ', k, `out |= step_quad(&s${k}, ${p.constInput ? `i${k}` : input(k, 'frame')}, th${k}, t) << ${4 * k}u;`));
+  const record = ks.map((k) => line('      ', k, `record_quad(rb + ${k}u, s${k});`));
+  const store = ks.map((k) => line('  ', k, `store_quad(base + ${k}u, s${k});`));
   return wgsl(indexLib, neuronLib, template)
     .replace(/^\/\/@LOAD$/m, () => load.join('\n'))
     .replace(/^\/\/@STEP$/m, () => step.join('\n'))
