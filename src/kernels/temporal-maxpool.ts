@@ -43,16 +43,18 @@ export function maxPoolSource(p: TemporalMaxPoolParams): string {
   const qs = Array.from({ length: perWord }, (_, q) => q);
   const es = Array.from({ length: area }, (_, e) => e);
   const guard = (q: number, code: string) => (partial && q > 0 ? `if (${q}u < quads) { ${code} }` : code);
+  /** `name` = the largest count of quad q over the window */
+  const largest = (name: string, q: number) => `${name} = c${q}_0;${es.slice(1).map((e) => ` ${name} = max(${name}, c${q}_${e});`).join('')}`;
   const load = qs.flatMap((q) => [
     ...es.map((e) => `  var c${q}_${e} = vec4<u32>();`),
     `  ${guard(q, es.map((e) => `c${q}_${e} = counts[(cb + ${q}u) * ${area}u + ${e}u];`).join(' '))}`,
-    `  var m${q} = c${q}_0;${es.slice(1).map((e) => ` m${q} = max(m${q}, c${q}_${e});`).join('')}`,
+    `  var ${largest(`m${q}`, q)}`,
   ]);
   const step = [
     ...es.map((e) => `    let s${e} = window_word(frame, y0 + ${Math.floor(e / kw)}, x0 + ${e % kw}, word);`),
     ...qs.flatMap((q) => [
       `    ${es.map((e) => `c${q}_${e} += quad_bits(s${e}, ${q}u);`).join(' ')}`,
-      `    { var m = c${q}_0;${es.slice(1).map((e) => ` m = max(m, c${q}_${e});`).join('')} out |= bits4(m > m${q}) << ${4 * q}u; m${q} = m; }`,
+      `    { var ${largest('m', q)} out |= bits4(m > m${q}) << ${4 * q}u; m${q} = m; }`,
     ]),
   ];
   const store = qs.map((q) => `  ${guard(q, es.map((e) => `counts[(cb + ${q}u) * ${area}u + ${e}u] = c${q}_${e};`).join(' '))}`);
