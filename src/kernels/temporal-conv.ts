@@ -42,40 +42,38 @@ const joined = wgsl(indexLib, windowLib, tapsLib, bitsLib, source);
  */
 export const MAX_UNROLLED_TAPS = 18;
 
-/** The spike path: the taps and words unrolled, or one loop over them (see MAX_UNROLLED_TAPS). */
+/**
+ * The spike path: the taps and words unrolled, or one loop over them (see MAX_UNROLLED_TAPS).
+ * A layer of at most 16 input channels walks several taps' spikes in one word: their weight
+ * rows are consecutive, so bit b of the word is row (first tap's row + b), and one event loop
+ * serves them all (20% off a 16-channel layer). That needs the bits at and above cin clear:
+ * padded channels never fire.
+ */
 function convSource(p: TemporalConvParams): string {
   const [kh, kw] = p.kernel;
   const words = spikeWords(p.cin);
-  const call = (ky: string, kx: string, k: string) =>
-    `add_events(&acc, tap_word(site.n, iy0 + i32(${ky}), ix0 + i32(${kx}), ${k}), ((tile * KH + ${ky}) * KW + ${kx}) * CIN + 32u * (${k}));`;
   const taps: string[] = [];
   if (kh * kw * words <= MAX_UNROLLED_TAPS) {
-    if (words === 1 && p.cin <= 16) {
-      // several taps' spikes in one word: their weight rows are consecutive, so bit b of the
-      // word is row (first tap's row + b), and one event loop serves them all (20% off a
-      // 16-channel layer). Needs the bits at and above cin clear: padded channels never fire.
-      const per = Math.floor(32 / p.cin);
-      for (let t0 = 0; t0 < kh * kw; t0 += per) {
+    const per = words === 1 ? Math.floor(32 / p.cin) : 1;
+    for (let t0 = 0; t0 < kh * kw; t0 += per) {
+      for (let k = 0; k < words; k++) {
         const parts: string[] = [];
         for (let t = t0; t < Math.min(kh * kw, t0 + per); t++) {
-          const [ky, kx] = [Math.floor(t / kw), t % kw];
-          parts.push(`(tap_word(site.n, iy0 + ${ky}, ix0 + ${kx}, 0u) << ${(t - t0) * p.cin}u)`);
+          const shift = (t - t0) * p.cin;
+          const word = `tap_word(site.n, iy0 + ${Math.floor(t / kw)}, ix0 + ${t % kw}, ${k}u)`;
+          // WGSL does not mix << and | without parentheses
+          parts.push(shift ? `(${word} << ${shift}u)` : word);
         }
-        const [ky, kx] = [Math.floor(t0 / kw), t0 % kw];
-        taps.push(`    add_events(&acc, ${parts.join(' | ')}, ((tile * KH + ${ky}u) * KW + ${kx}u) * CIN);`);
-      }
-    } else {
-      for (let ky = 0; ky < kh; ky++) {
-        for (let kx = 0; kx < kw; kx++) {
-          for (let k = 0; k < words; k++) taps.push(`    ${call(`${ky}u`, `${kx}u`, `${k}u`)}`);
-        }
+        const row = `((tile * KH + ${Math.floor(t0 / kw)}u) * KW + ${t0 % kw}u) * CIN + ${32 * k}u`;
+        taps.push(`    add_events(&acc, ${parts.join(' | ')}, ${row});`);
       }
     }
   } else {
     taps.push(
       '    for (var t = 0u; t < KH * KW * IN_WORDS; t++) {',
       '      let tap = t / IN_WORDS;',
-      `      ${call('tap / KW', 'tap % KW', 't % IN_WORDS')}`,
+      '      let k = t % IN_WORDS;',
+      '      add_events(&acc, tap_word(site.n, iy0 + i32(tap / KW), ix0 + i32(tap % KW), k), ((tile * KH + tap / KW) * KW + tap % KW) * CIN + 32u * k);',
       '    }',
     );
   }
@@ -85,7 +83,7 @@ function convSource(p: TemporalConvParams): string {
 export const temporalConv: Kernel<TemporalConvParams> = {
   name: 'temporal_conv',
   source: convSource,
-  // the source depends on KH, KW and IN_WORDS only, which are among the constants
+  // the source depends on KH, KW, CIN and IN_WORDS only, which are among the constants
   cacheKey: (p) => constantsKey(constants(p)),
   constants,
   workgroupSize: WORKGROUP_SIZE,
