@@ -7,7 +7,7 @@
 // Out-of-bounds window positions ('same' padding) read no spikes, keep a zero count and never
 // win. The generator (src/kernels/temporal-maxpool.ts) unrolls the word's quads and the window
 // positions into named variables at the //@ markers (all vector arithmetic: SwiftShader keeps
-// a dynamically indexed local array in per-lane memory). Needs lib/index.wgsl.
+// a dynamically indexed local array in per-lane memory). Needs lib/index.wgsl, lib/bits.wgsl.
 
 override IH: u32;
 override IW: u32;
@@ -41,11 +41,6 @@ fn window_word(frame: u32, iy: i32, ix: i32, word: u32) -> u32 {
 /** Channels 4q..4q+3 of a spike word as 0/1. */
 fn quad_bits(s: u32, q: u32) -> vec4<u32> {
   return (vec4<u32>(s) >> (vec4<u32>(0u, 1u, 2u, 3u) + 4u * q)) & vec4<u32>(1u);
-}
-
-fn bits4(b: vec4<bool>) -> u32 {
-  let u = select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), b);
-  return u.x | u.y | u.z | u.w;
 }
 
 @compute @workgroup_size(64)

@@ -11,7 +11,7 @@
 // window with stride WIN_SY x WIN_SX (Akida average pooling; 1x1 otherwise). Spikes out:
 // bit-packed [step][sample][H][W][WORDS]. RECORD (the readout layer) also keeps spike counts,
 // the charge (current summed without reset) and the first spike step, and copies them to
-// `records` at the checkpoints. Needs lib/index.wgsl, lib/neuron.wgsl.
+// `records` at the checkpoints. Needs lib/index.wgsl, lib/neuron.wgsl, lib/bits.wgsl.
 
 override H: u32;
 override W: u32;
@@ -55,11 +55,6 @@ struct Quad {
   count: vec4<i32>,
   chg: vec4<i32>,
   first: vec4<i32>,
-}
-
-fn bits4(b: vec4<bool>) -> u32 {
-  let u = select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), b);
-  return u.x | u.y | u.z | u.w;
 }
 
 /** Quad q (of the whole position) from state index i = pixel * CP / 4 + q. */

@@ -4,6 +4,7 @@
 // (their maximum).
 import { wgsl, type Kernel } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
+import bitsLib from '../../shaders/lib/bits.wgsl?raw';
 import template from '../../shaders/temporal_maxpool.wgsl?raw';
 import { constantsKey, WORKGROUP_SIZE } from './define.js';
 import { spikeWords } from './temporal-conv.js';
@@ -58,7 +59,7 @@ export function maxPoolSource(p: TemporalMaxPoolParams): string {
     ]),
   ];
   const store = qs.map((q) => `  ${guard(q, es.map((e) => `counts[(cb + ${q}u) * ${area}u + ${e}u] = c${q}_${e};`).join(' '))}`);
-  return wgsl(indexLib, template)
+  return wgsl(indexLib, bitsLib, template)
     .replace(/^\/\/@LOAD$/m, () => load.join('\n'))
     .replace(/^\/\/@STEP$/m, () => step.join('\n'))
     .replace(/^\/\/@STORE$/m, () => store.join('\n'));

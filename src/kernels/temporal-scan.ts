@@ -5,6 +5,7 @@
 import { wgsl, type Kernel } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import neuronLib from '../../shaders/lib/neuron.wgsl?raw';
+import bitsLib from '../../shaders/lib/bits.wgsl?raw';
 import template from '../../shaders/temporal_scan.wgsl?raw';
 import { constantsKey, WORKGROUP_SIZE } from './define.js';
 import { paddedChannels, spikeWords } from './temporal-conv.js';
@@ -69,7 +70,7 @@ export function scanSource(p: TemporalScanParams): string {
   const step = ks.map((k) => line('    ', k, `out |= step_quad(&s${k}, ${p.constInput ? `i${k}` : input(k, 'frame')}, th${k}, t) << ${4 * k}u;`));
   const record = ks.map((k) => line('      ', k, `record_quad(rb + ${k}u, s${k});`));
   const store = ks.map((k) => line('  ', k, `store_quad(base + ${k}u, s${k});`));
-  return wgsl(indexLib, neuronLib, template)
+  return wgsl(indexLib, neuronLib, bitsLib, template)
     .replace(/^\/\/@LOAD$/m, () => load.join('\n'))
     .replace(/^\/\/@STEP$/m, () => step.join('\n'))
     .replace(/^\/\/@RECORD$/m, () => record.join('\n'))

@@ -1,5 +1,6 @@
 // shaders/lib/bits.wgsl: lowest_bit equals the index of the lowest set bit (what
-// firstTrailingBit returns) for every single bit, bit 31 included, and for random words.
+// firstTrailingBit returns) for every single bit, bit 31 included, and for random words;
+// bits4 packs four spikes lane k -> bit k.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wgsl } from '../../src/gpu/index.js';
 import type { GpuRunner } from '../../src/gpu/index.js';
@@ -19,6 +20,23 @@ const kernel = {
        let i = gid.x;
        if (i >= arrayLength(&out)) { return; }
        out[i] = lowest_bit(words[i]);
+     }`,
+  ),
+};
+
+const packKernel = {
+  name: 'test-bits4',
+  workgroupSize: 64,
+  cacheKey: () => '',
+  source: wgsl(
+    bitsLib,
+    `@group(0) @binding(0) var<storage, read> words: array<u32>;
+     @group(0) @binding(1) var<storage, read_write> out: array<u32>;
+     @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+       let i = gid.x;
+       if (i >= arrayLength(&out)) { return; }
+       // lane k is set when bit k of the case is
+       out[i] = bits4((vec4<u32>(words[i]) & vec4<u32>(1u, 2u, 4u, 8u)) != vec4<u32>(0u));
      }`,
   ),
 };
@@ -55,5 +73,19 @@ describe('lowest_bit (shaders/lib/bits.wgsl)', () => {
     const expected = words.map(lowest);
     expect(new Set(expected).size).toBe(32);
     expect(got).toEqual(expected);
+  });
+
+  it('bits4 packs the four lanes of every combination into bits 0..3', async () => {
+    const cases = Array.from({ length: 16 }, (_, i) => i);
+    const input = runner.upload(Uint32Array.from(cases), 'test:bits4:cases');
+    const output = runner.acquire(cases.length * 4, 'storage', 'test:bits4:out');
+    await runner.checked('bits4', async () => {
+      const enc = runner.device.createCommandEncoder();
+      runner.dispatch(enc, packKernel, {}, [input, output], runner.grid(cases.length, 64), 'test:bits4');
+      runner.device.queue.submit([enc.finish()]);
+    });
+    const got = Array.from(new Uint32Array(await runner.read(output, cases.length * 4)));
+    runner.release(input, output);
+    expect(got).toEqual(cases);
   });
 });
