@@ -8,38 +8,41 @@ import bitsLib from '../../shaders/lib/bits.wgsl?raw';
 import { mulberry32 } from '../helpers/random-model.js';
 import { testRunner } from './compare.js';
 
-const kernel = {
-  name: 'test-lowest-bit',
-  workgroupSize: 64,
-  cacheKey: () => '',
-  source: wgsl(
-    bitsLib,
-    `@group(0) @binding(0) var<storage, read> words: array<u32>;
-     @group(0) @binding(1) var<storage, read_write> out: array<u32>;
-     @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-       let i = gid.x;
-       if (i >= arrayLength(&out)) { return; }
-       out[i] = lowest_bit(words[i]);
-     }`,
-  ),
-};
+let runner: GpuRunner;
+beforeAll(async () => {
+  runner = await testRunner();
+});
+afterAll(() => runner.dispose());
 
-const packKernel = {
-  name: 'test-bits4',
-  workgroupSize: 64,
-  cacheKey: () => '',
-  source: wgsl(
-    bitsLib,
-    `@group(0) @binding(0) var<storage, read> words: array<u32>;
-     @group(0) @binding(1) var<storage, read_write> out: array<u32>;
-     @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-       let i = gid.x;
-       if (i >= arrayLength(&out)) { return; }
-       // lane k is set when bit k of the case is
-       out[i] = bits4((vec4<u32>(words[i]) & vec4<u32>(1u, 2u, 4u, 8u)) != vec4<u32>(0u));
-     }`,
-  ),
-};
+/** Runs `out[i] = <expression of w = words[i]>` on the GPU with lib/bits.wgsl. */
+async function mapWords(name: string, expression: string, words: number[]): Promise<number[]> {
+  const kernel = {
+    name: `test-${name}`,
+    workgroupSize: 64,
+    cacheKey: () => '',
+    source: wgsl(
+      bitsLib,
+      `@group(0) @binding(0) var<storage, read> words: array<u32>;
+       @group(0) @binding(1) var<storage, read_write> out: array<u32>;
+       @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+         let i = gid.x;
+         if (i >= arrayLength(&out)) { return; }
+         let w = words[i];
+         out[i] = ${expression};
+       }`,
+    ),
+  };
+  const input = runner.upload(Uint32Array.from(words), `test:${name}:words`);
+  const output = runner.acquire(words.length * 4, 'storage', `test:${name}:out`);
+  await runner.checked(name, async () => {
+    const enc = runner.device.createCommandEncoder();
+    runner.dispatch(enc, kernel, {}, [input, output], runner.grid(words.length, 64), `test:${name}`);
+    runner.device.queue.submit([enc.finish()]);
+  });
+  const got = Array.from(new Uint32Array(await runner.read(output, words.length * 4)));
+  runner.release(input, output);
+  return got;
+}
 
 /** The index of the lowest set bit, in plain TS. */
 function lowest(word: number): number {
@@ -48,44 +51,21 @@ function lowest(word: number): number {
   return i;
 }
 
-describe('lowest_bit (shaders/lib/bits.wgsl)', () => {
-  let runner: GpuRunner;
-  beforeAll(async () => {
-    runner = await testRunner();
-  });
-  afterAll(() => runner.dispose());
-
-  it('finds the lowest set bit of single bits, all-ones, high bits and random words', async () => {
+describe('shaders/lib/bits.wgsl', () => {
+  it('lowest_bit finds the lowest set bit of single bits, all-ones, high bits and random words', async () => {
     const rng = mulberry32(31);
     const words: number[] = [];
     for (let b = 0; b < 32; b++) words.push((2 ** b) >>> 0, (2 ** 32 - 2 ** b) >>> 0, ((2 ** b) | 0x80000000) >>> 0);
     words.push(0xffffffff, 0x80000001, 0xc0000000);
     for (let i = 0; i < 4000; i++) words.push(Math.floor(rng() * 2 ** 32) >>> (i % 32) || 1);
-    const input = runner.upload(Uint32Array.from(words), 'test:bits:words');
-    const output = runner.acquire(words.length * 4, 'storage', 'test:bits:out');
-    await runner.checked('lowest_bit', async () => {
-      const enc = runner.device.createCommandEncoder();
-      runner.dispatch(enc, kernel, {}, [input, output], runner.grid(words.length, 64), 'test:lowest-bit');
-      runner.device.queue.submit([enc.finish()]);
-    });
-    const got = Array.from(new Uint32Array(await runner.read(output, words.length * 4)));
-    runner.release(input, output);
     const expected = words.map(lowest);
     expect(new Set(expected).size).toBe(32);
-    expect(got).toEqual(expected);
+    expect(await mapWords('lowest-bit', 'lowest_bit(w)', words)).toEqual(expected);
   });
 
   it('bits4 packs the four lanes of every combination into bits 0..3', async () => {
     const cases = Array.from({ length: 16 }, (_, i) => i);
-    const input = runner.upload(Uint32Array.from(cases), 'test:bits4:cases');
-    const output = runner.acquire(cases.length * 4, 'storage', 'test:bits4:out');
-    await runner.checked('bits4', async () => {
-      const enc = runner.device.createCommandEncoder();
-      runner.dispatch(enc, packKernel, {}, [input, output], runner.grid(cases.length, 64), 'test:bits4');
-      runner.device.queue.submit([enc.finish()]);
-    });
-    const got = Array.from(new Uint32Array(await runner.read(output, cases.length * 4)));
-    runner.release(input, output);
-    expect(got).toEqual(cases);
+    // lane k is set when bit k of the case is
+    expect(await mapWords('bits4', 'bits4((vec4<u32>(w) & vec4<u32>(1u, 2u, 4u, 8u)) != vec4<u32>(0u))', cases)).toEqual(cases);
   });
 });
