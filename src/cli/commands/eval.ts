@@ -174,7 +174,7 @@ export function register(program: Command): void {
 
     const dataset = await openData(f);
     const total = Math.min(limit ?? dataset.count, dataset.count);
-    const specialize = (f.specialize as Specialization | undefined) ?? defaultSpecialization(total);
+    const specialize = (f.specialize as Specialization | undefined) ?? (backend === 'webgpu' ? defaultSpecialization(total) : 'never');
     let device;
     if (backend === 'webgpu') device = await (await import('../../gpu/index.js')).defaultDevice();
     const loaded = await loadForEval(path, f, { backend, device, specialize });
