@@ -17,6 +17,9 @@
 // there is no loop and no branch. Input values arrive unpacked without shifts (masked fields,
 // scaled back in f32) and are summed in f32, exact while every partial sum stays below 2^24
 // (checked by the generator with chooseEncoding).
+// Variant SITES: the invocations run over a list of pooled positions, params.sites long: the
+// sites whose window can differ from a blank input's (src/kernels/sites.ts, built on the host);
+// the others hold the blank output, written before the dispatch.
 // Variant WIDE: inputs above 127 (8-bit): the masked top byte does not fit an i32, so the
 // fields are converted from u32 (a longer instruction sequence on x86).
 // Needs lib/index.wgsl, lib/tile.wgsl (Tile), lib/activation.wgsl, lib/epilogue.wgsl.
@@ -40,6 +43,10 @@ override OUT_W: u32;
 
 /** the packed input: IN_WORDS u32 per pixel, 4 u8 channels per word */
 @group(0) @binding(5) var<storage, read> x: array<u32>;
+#if SITES
+/** the pooled positions ((n * OUT_H + y) * OUT_W + x) to compute, params.sites of them */
+@group(0) @binding(6) var<storage, read> sites: array<u32>;
+#endif
 
 const FIELDS = vec4<u32>(0xFFu, 0xFF00u, 0xFF0000u, 0xFF000000u);
 const UNSCALE = vec4<f32>(1.0, 0.00390625, 1.52587890625e-05, 5.9604644775390625e-08);
@@ -77,8 +84,14 @@ fn main(
   @builtin(global_invocation_id) gid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let pixel = linear_index(gid, nwg, 64u);
-  if (pixel >= params.n * OUT_H * OUT_W) { return; }
+  let t = linear_index(gid, nwg, 64u);
+#if SITES
+  if (t >= params.sites) { return; }
+  let pixel = sites[t];
+#else
+  if (t >= params.n * OUT_H * OUT_W) { return; }
+  let pixel = t;
+#endif
   // this pipeline computes one tile: one invocation per pooled position
   let site = site_of(pixel, OUT_H, OUT_W, 1u);
   let n = site.n;

@@ -8,6 +8,8 @@
 struct Params {
   /** samples in this dispatch */
   n: u32,
+  /** listed sites, in a kernel that runs over a site list (conv_specialized.wgsl, SITES) */
+  sites: u32,
 }
 
 override ACTIVATE: bool;

@@ -47,6 +47,8 @@ export interface SpecializedConvParams extends ConvKernelParams {
   weightsHash: string;
   /** an input value can exceed 127 (WIDE variant) */
   wide: boolean;
+  /** runs over a list of sites (SITES variant, src/kernels/sites.ts) instead of every pooled position */
+  sites?: boolean;
 }
 
 /** FNV-1a over the weights: the cache key of a tile's pipeline, with its geometry. */
@@ -181,9 +183,9 @@ function constants(p: SpecializedConvParams): Record<string, number> {
 export const convSpecialized: Kernel<SpecializedConvParams> = {
   name: 'conv2d-specialized',
   source: (p) =>
-    wgsl(libs, preprocess(template, { WIDE: p.wide }))
+    wgsl(libs, preprocess(template, { WIDE: p.wide, SITES: p.sites ?? false }))
       .replace(/^\/\/@BODY$/m, () => specializedBody(p)),
-  cacheKey: (p) => `${p.tile}+${p.tiles}|${p.weightsHash}|${p.wide}|${p.pool.size.join('x')}|${p.kernel.join('x')}|${p.inC}|${constantsKey(constants(p))}`,
+  cacheKey: (p) => `${p.tile}+${p.tiles}|${p.weightsHash}|${p.wide}|${p.sites ?? false}|${p.pool.size.join('x')}|${p.kernel.join('x')}|${p.inC}|${constantsKey(constants(p))}`,
   constants,
   workgroupSize: WORKGROUP_SIZE,
 };

@@ -33,6 +33,8 @@ import {
   type SpecializedConvParams,
   type Specialization,
 } from '../kernels/conv-specialized.js';
+import { BlankOutput, type ChangedSites, type SiteGeometry } from '../kernels/sites.js';
+import { referenceForward } from '../reference/forward.js';
 import { convOutputShape, inferShapes, poolArea, poolOutputShape, windowGeometry } from '../model/shapes.js';
 import type {
   Activation,
@@ -58,8 +60,17 @@ export interface ChunkContext {
   params: GPUBuffer;
   /** one u32 spike counter per layer, zeroed */
   spikes: GPUBuffer;
+  /**
+   * The output sites of the layer being recorded that can differ from its blank-input output
+   * (src/kernels/sites.ts), when the forward pass tracks them (layers with `usesSites`).
+   */
+  changed: ChangedSites | undefined;
   /** a buffer for this chunk (output or scratch), released after the chunk's readback */
   buffer(bytes: number, label: string): GPUBuffer;
+  /** a uniform buffer for this chunk ({ n, sites } of lib/epilogue.wgsl's Params) */
+  uniform(words: number[], label: string): GPUBuffer;
+  /** spikes of layer `slot` counted on the host, added to the GPU's count after the readback */
+  addSpikes(slot: number, count: number): void;
   /** records one dispatch (labelled pass, timestamps when profiling) */
   dispatch<P>(kernel: Kernel<P>, params: P, bindings: GPUBuffer[], invocations: number, label: string): void;
 }
@@ -77,6 +88,10 @@ export interface LayerPlan {
   readonly invocationsPerSample: number;
   /** dispatches the layer records per chunk */
   readonly dispatches: number;
+  /** where the layer's windows lie (none for InputData: its output is its input) */
+  readonly geometry: SiteGeometry | undefined;
+  /** the layer's kernels run over its changed sites only (ChunkContext.changed) */
+  readonly usesSites: boolean;
   /** records the layer for ctx.n samples; returns its output buffer */
   encode(ctx: ChunkContext, input: GPUBuffer): GPUBuffer;
   /** creates the pipelines now, so WGSL or limit errors surface at model creation */
@@ -140,13 +155,62 @@ function prepareSpecialized(runner: GpuRunner, tiles: SpecializedConvParams[]): 
   for (const t of tiles) runner.pipeline(convSpecialized, t);
 }
 
-/** Records one dispatch per specialised pipeline, all reading the packed `input` and writing one output. */
-function encodeSpecialized(ctx: ChunkContext, tiles: SpecializedConvParams[], u: TileUploads, input: GPUBuffer, outBytes: number, label: string): GPUBuffer {
+/**
+ * A specialised layer skips the sites whose window equals the blank input's
+ * (src/kernels/sites.ts): its kernels run over the changed sites only, and the others get the
+ * blank output, written before the dispatches.
+ */
+class SiteSkip {
+  constructor(readonly blank: BlankOutput, readonly slot: number) {}
+
+  /** Fills `out` with the blank output where needed; returns the uniform, the site list and its length. */
+  encode(ctx: ChunkContext, out: GPUBuffer, label: string): { params: GPUBuffer; list: GPUBuffer; count: number } {
+    const changed = ctx.changed;
+    if (!changed || changed.n !== ctx.n) throw new Error(`${label}: the forward pass gave no changed sites for this chunk`);
+    const { sites } = changed;
+    const all = ctx.n * this.blank.spikes.length;
+    if (sites.length < all) {
+      if (this.blank.zero) ctx.encoder.clearBuffer(out, 0, ctx.n * this.blank.words.byteLength);
+      else ctx.runner.device.queue.writeBuffer(out, 0, this.blank.samples(ctx.n));
+      ctx.addSpikes(this.slot, this.blank.spikesBesides(sites, ctx.n));
+    }
+    const list = ctx.buffer(Math.max(4, sites.byteLength), `${label}:sites`);
+    if (sites.length > 0) ctx.runner.device.queue.writeBuffer(list, 0, sites);
+    return { params: ctx.uniform([ctx.n, sites.length], `${label}:params`), list, count: sites.length };
+  }
+}
+
+/**
+ * Records one dispatch per specialised pipeline, all reading the packed `input` and writing one
+ * output: over every pooled position, or over the active sites only (`skip`).
+ */
+function encodeSpecialized(
+  ctx: ChunkContext,
+  tiles: SpecializedConvParams[],
+  u: TileUploads,
+  input: GPUBuffer,
+  outBytes: number,
+  label: string,
+  skip: SiteSkip | undefined,
+): GPUBuffer {
   const out = ctx.buffer(ctx.n * outBytes, `${label}:output`);
+  const sites = skip?.encode(ctx, out, label);
   for (const t of tiles) {
-    ctx.dispatch(convSpecialized, t, [ctx.params, u.thresholds, u.steps, out, ctx.spikes, input], specializedInvocations(t, ctx.n), `${label}:t${t.tile}`);
+    const bindings = [sites?.params ?? ctx.params, u.thresholds, u.steps, out, ctx.spikes, input];
+    if (sites) bindings.push(sites.list);
+    ctx.dispatch(convSpecialized, t, bindings, sites ? sites.count : specializedInvocations(t, ctx.n), `${label}:t${t.tile}`);
   }
   return out;
+}
+
+/** The pipelines with the SITES variant on and their SiteSkip, given the layer's blank output. */
+function withSites(
+  tiles: SpecializedConvParams[] | undefined,
+  blank: BlankOutput | undefined,
+  slot: number,
+): { tiles: SpecializedConvParams[] | undefined; skip: SiteSkip | undefined } {
+  if (!tiles || !blank) return { tiles, skip: undefined };
+  return { tiles: tiles.map((t) => ({ ...t, sites: true })), skip: new SiteSkip(blank, slot) };
 }
 
 /** InputData: the packed input is the layer's output. */
@@ -155,6 +219,8 @@ class InputPlan implements LayerPlan {
   readonly bytesPerSample: number[] = [];
   readonly invocationsPerSample = 0;
   readonly dispatches = 0;
+  readonly geometry = undefined;
+  readonly usesSites = false;
   readonly outShape: Shape3;
   constructor(readonly layer: Layer, readonly index: number, readonly inShape: Shape3) {
     this.outShape = inShape;
@@ -218,6 +284,8 @@ class ConvPlan implements LayerPlan {
   private readonly params: ConvKernelParams;
   /** per tile, when the layer runs specialised kernels (weights compiled in, no event lists) */
   private readonly special: SpecializedConvParams[] | undefined;
+  /** specialised: the kernels run over the changed sites only */
+  private readonly skip: SiteSkip | undefined;
   private readonly label: string;
   private readonly uploads: TileUploads;
 
@@ -229,6 +297,7 @@ class ConvPlan implements LayerPlan {
     readonly inShape: Shape3,
     maxInput: number,
     specialize: Specialization,
+    blank: BlankOutput | undefined,
   ) {
     const cin = inShape[2];
     const encoding = chooseEncoding(conv.weightBits, conv.kernel[0] * conv.kernel[1] * cin, maxInput);
@@ -241,7 +310,9 @@ class ConvPlan implements LayerPlan {
       stride: conv.stride,
       encoding,
     };
-    this.special = specializeConv(this.params, conv.weights, conv.weightBits, conv.flipped, maxInput, specialize);
+    ({ tiles: this.special, skip: this.skip } = withSites(
+      specializeConv(this.params, conv.weights, conv.weightBits, conv.flipped, maxInput, specialize), blank, index,
+    ));
     // one input channel, or specialised kernels: the conv reads the packed input directly
     this.ev = cin === 1 || this.special ? undefined : { pixels: inShape[0] * inShape[1], channels: cin };
     this.label = `${layer.kind === 'FullyConnected' ? 'dense' : 'conv2d'}:L${index}`;
@@ -253,7 +324,7 @@ class ConvPlan implements LayerPlan {
       this.bytesPerSample = [out, e.events, e.counts];
       this.invocationsPerSample = Math.max(pooledInvocations(this.params, 1), pixelEventsInvocations(this.ev, 1));
     } else if (this.special) {
-      this.bytesPerSample = [out];
+      this.bytesPerSample = this.skip ? [out, this.params.outH * this.params.outW * 4] : [out];
       this.invocationsPerSample = specializedInvocations(this.params, 1);
     } else {
       this.bytesPerSample = [out];
@@ -265,12 +336,12 @@ class ConvPlan implements LayerPlan {
     this.uploads = TileUploads.create(runner, this.label, w, conv.activation, conv.filters);
   }
 
-  static forConv(runner: GpuRunner, layer: InputConvolutionalLayer | ConvolutionalLayer, index: number, inShape: Shape3, maxInput: number, specialize: Specialization) {
-    return new ConvPlan(runner, layer, { ...layer, flipped: layer.kind === 'Convolutional' }, index, inShape, maxInput, specialize);
+  static forConv(runner: GpuRunner, layer: InputConvolutionalLayer | ConvolutionalLayer, index: number, inShape: Shape3, maxInput: number, specialize: Specialization, blank: BlankOutput | undefined) {
+    return new ConvPlan(runner, layer, { ...layer, flipped: layer.kind === 'Convolutional' }, index, inShape, maxInput, specialize, blank);
   }
 
   /** Dense over the NHWC flatten = a valid conv whose kernel is the whole input (weights [h][w][c][units]). */
-  static forDense(runner: GpuRunner, layer: FullyConnectedLayer, index: number, inShape: Shape3, maxInput: number, specialize: Specialization) {
+  static forDense(runner: GpuRunner, layer: FullyConnectedLayer, index: number, inShape: Shape3, maxInput: number, specialize: Specialization, blank: BlankOutput | undefined) {
     const conv: EventConv = {
       kernel: [inShape[0], inShape[1]],
       stride: 1,
@@ -282,7 +353,7 @@ class ConvPlan implements LayerPlan {
       pooling: { type: 'none' },
       activation: layer.activation,
     };
-    return new ConvPlan(runner, layer, conv, index, inShape, maxInput, specialize);
+    return new ConvPlan(runner, layer, conv, index, inShape, maxInput, specialize, blank);
   }
 
   prepare(runner: GpuRunner): void {
@@ -296,8 +367,16 @@ class ConvPlan implements LayerPlan {
     return this.special !== undefined;
   }
 
+  get geometry(): SiteGeometry {
+    return this.params;
+  }
+
+  get usesSites(): boolean {
+    return this.skip !== undefined;
+  }
+
   encode(ctx: ChunkContext, input: GPUBuffer): GPUBuffer {
-    if (this.special) return encodeSpecialized(ctx, this.special, this.uploads, input, this.bytesPerSample[0]!, this.label);
+    if (this.special) return encodeSpecialized(ctx, this.special, this.uploads, input, this.bytesPerSample[0]!, this.label, this.skip);
     let sources = [input];
     if (this.ev) {
       const ev = ctx.buffer(ctx.n * this.bytesPerSample[1]!, `${this.label}:events`);
@@ -331,6 +410,10 @@ class SeparablePlan implements LayerPlan {
   private readonly pw: PointwiseKernelParams;
   /** per pipeline (consecutive tiles), when the layer runs specialised kernels (no depthwise dispatch) */
   private readonly special: SpecializedConvParams[] | undefined;
+  /** specialised: the kernels run over the changed sites only */
+  private readonly skip: SiteSkip | undefined;
+  /** the layer as a conv over the input's channels padded to words (for its site windows and the specialised kernels) */
+  readonly geometry: ConvKernelParams;
   private readonly label: string;
   private readonly dwWeights: GPUBuffer;
   private readonly uploads: TileUploads;
@@ -342,6 +425,7 @@ class SeparablePlan implements LayerPlan {
     readonly inShape: Shape3,
     maxInput: number,
     specialize: Specialization,
+    blank: BlankOutput | undefined,
   ) {
     const { padTop, padLeft, ...g } = pooledOutput(layer, inShape, index);
     const cin = inShape[2];
@@ -362,13 +446,14 @@ class SeparablePlan implements LayerPlan {
     const maxDw = taps * maxInput * Math.max(1, ...Array.from(layer.depthwise, Math.abs));
     const encoding = chooseEncoding(layer.weightBits, cin, maxDw);
     this.pw = { ...g, inC: inWords * 4, encoding };
-    this.special = specializeSeparable({ ...this.pw, ...this.dw }, layer, cin, maxInput, specialize);
+    this.geometry = { ...this.pw, ...this.dw };
+    ({ tiles: this.special, skip: this.skip } = withSites(specializeSeparable(this.geometry, layer, cin, maxInput, specialize), blank, index));
     this.label = `separable:L${index}`;
     this.packed = layer.activation !== null;
     this.outShape = [g.outH, g.outW, layer.filters];
     const out = outputBytes(this.outShape, this.packed);
     if (this.special) {
-      this.bytesPerSample = [out];
+      this.bytesPerSample = this.skip ? [out, g.outH * g.outW * 4] : [out];
       this.invocationsPerSample = specializedInvocations(this.pw, 1);
       this.dispatches = this.special.length;
     } else {
@@ -388,6 +473,10 @@ class SeparablePlan implements LayerPlan {
     return this.special !== undefined;
   }
 
+  get usesSites(): boolean {
+    return this.skip !== undefined;
+  }
+
   prepare(runner: GpuRunner): void {
     if (this.special) return prepareSpecialized(runner, this.special);
     runner.pipeline(depthwise, this.dw);
@@ -395,7 +484,7 @@ class SeparablePlan implements LayerPlan {
   }
 
   encode(ctx: ChunkContext, input: GPUBuffer): GPUBuffer {
-    if (this.special) return encodeSpecialized(ctx, this.special, this.uploads, input, this.bytesPerSample[0]!, this.label);
+    if (this.special) return encodeSpecialized(ctx, this.special, this.uploads, input, this.bytesPerSample[0]!, this.label, this.skip);
     const dwOut = ctx.buffer(ctx.n * this.bytesPerSample[1]!, `${this.label}:depthwise-potentials`);
     ctx.dispatch(depthwise, this.dw, [ctx.params, input, this.dwWeights, dwOut], depthwiseInvocations(this.dw, ctx.n), `${this.label}:depthwise`);
     const out = ctx.buffer(ctx.n * this.bytesPerSample[0]!, `${this.label}:output`);
@@ -412,6 +501,19 @@ class SeparablePlan implements LayerPlan {
 }
 
 /**
+ * Every layer's output for one blank (all-zero) input sample, as the GPU stores it: what the
+ * specialised kernels leave at the sites they skip (src/kernels/sites.ts).
+ */
+function blankOutputs(spec: ModelSpec): (BlankOutput | undefined)[] {
+  const shape = inferShapes(spec.layers).inputs[0]!;
+  const ref = referenceForward(spec, { data: new Int32Array(shape[0] * shape[1] * shape[2]), n: 1, shape }, true);
+  return spec.layers.map((layer, k) => {
+    const out = ref.layers![k]!;
+    return layer.kind === 'InputData' ? undefined : new BlankOutput(out.data, out.shape, layer.activation !== null);
+  });
+}
+
+/**
  * Plans every layer of a (validated) model and uploads its weights. `specialize` chooses
  * between generic and weight-specialised conv and separable kernels (src/kernels/conv-specialized.ts).
  */
@@ -420,22 +522,24 @@ export function planModel(runner: GpuRunner, spec: ModelSpec, specialize: Specia
   const plans: LayerPlan[] = [];
   // largest value a layer reads: the input's, then the previous activation's
   let maxInput = 2 ** (spec.layers[0] as { inputBits: number }).inputBits - 1;
+  const blanks = specialize === 'never' ? [] : blankOutputs(spec);
   try {
     spec.layers.forEach((layer, index) => {
       const input = shapes.inputs[index]!;
+      const blank = blanks[index];
       switch (layer.kind) {
         case 'InputData':
           plans.push(new InputPlan(layer, index, input));
           break;
         case 'InputConvolutional':
         case 'Convolutional':
-          plans.push(ConvPlan.forConv(runner, layer, index, input, maxInput, specialize));
+          plans.push(ConvPlan.forConv(runner, layer, index, input, maxInput, specialize, blank));
           break;
         case 'SeparableConvolutional':
-          plans.push(new SeparablePlan(runner, layer, index, input, maxInput, specialize));
+          plans.push(new SeparablePlan(runner, layer, index, input, maxInput, specialize, blank));
           break;
         case 'FullyConnected':
-          plans.push(ConvPlan.forDense(runner, layer, index, input, maxInput, specialize));
+          plans.push(ConvPlan.forDense(runner, layer, index, input, maxInput, specialize, blank));
           break;
       }
       if (layer.kind !== 'InputData' && layer.activation) maxInput = (1 << layer.activation.bits) - 1;

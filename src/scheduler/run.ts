@@ -6,6 +6,7 @@ import type { GpuRunner } from '../gpu/runner.js';
 import { settle } from '../gpu/settle.js';
 import type { Kernel } from '../gpu/kernel.js';
 import { wordsFor } from '../kernels/pack.js';
+import { changedPixels, changedSites } from '../kernels/sites.js';
 import { inferShapes, shapeSize } from '../model/shapes.js';
 import type { ForwardResult, IntBatch, ModelSpec, Shape3 } from '../model/types.js';
 import { validateModel } from '../model/validate.js';
@@ -159,20 +160,35 @@ export class GpuModel {
       throw new RangeError(`${this.label}: input holds ${input.data.length} values, expected ${input.n} x ${size} = ${input.n * size}`);
     }
     const c = shape[2];
-    const words = wordsFor(c);
-    const bytes = new Uint8Array(input.n * shape[0] * shape[1] * words * 4);
     const max = this.inputMax;
     const data = input.data;
+    // Range and count without branches (this runs over every input value of every forward):
+    // a value outside [0, max] sets the sign bit of (max - v) | v; v | -v has it when v != 0.
+    // An Int32Array holds integers only; arrays from untyped callers are tested for that too.
+    let over = 0;
     let nonZero = 0;
-    for (let i = 0, pixel = 0; i < data.length; pixel++) {
-      const base = pixel * words * 4;
-      for (let ch = 0; ch < c; ch++, i++) {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      over |= (max - v) | v;
+      nonZero += (v | -v) >>> 31;
+    }
+    if (over < 0 || !(data instanceof Int32Array)) {
+      for (let i = 0; i < data.length; i++) {
         const v = data[i]!;
         if (!(v >= 0 && v <= max && Number.isInteger(v))) {
           throw new RangeError(`${this.label}: input value ${v} at index ${i} (sample ${Math.floor(i / size)}) is outside [0, ${max}] (${Math.log2(max + 1)}-bit input)`);
         }
-        if (v !== 0) nonZero++;
-        bytes[base + ch] = v;
+      }
+    }
+    // one channel: a word per pixel holding its value, i.e. the values' own bits (a view of an
+    // Int32Array, no copy); 4k channels: the bytes in order
+    if (c === 1) return { words: data instanceof Int32Array ? new Uint32Array(data.buffer, data.byteOffset, data.length) : Uint32Array.from(data), nonZero };
+    const words = wordsFor(c);
+    const bytes = c % 4 === 0 ? new Uint8Array(data) : new Uint8Array(input.n * shape[0] * shape[1] * words * 4);
+    if (c % 4 !== 0) {
+      for (let i = 0, pixel = 0; i < data.length; pixel++) {
+        const base = pixel * words * 4;
+        for (let ch = 0; ch < c; ch++, i++) bytes[base + ch] = data[i]!;
       }
     }
     return { words: new Uint32Array(bytes.buffer), nonZero };
@@ -241,13 +257,17 @@ export class GpuModel {
     try {
       const spikesBuf = take(runner.acquire(this.plans.length * 4, 'storage', `${this.label}:spikes`));
       encoder.clearBuffer(spikesBuf);
+      const hostSpikes = this.plans.map(() => 0);
       const ctx: ChunkContext = {
         runner,
         encoder,
         n,
         params: take(runner.uniform([n], `${this.label}:params`)),
         spikes: spikesBuf,
+        changed: undefined,
         buffer: (bytes, label) => take(runner.acquire(bytes, 'storage', label)),
+        uniform: (words, label) => take(runner.uniform(words, label)),
+        addSpikes: (slot, count) => (hostSpikes[slot]! += count),
         dispatch: <P>(kernel: Kernel<P>, params: P, bindings: GPUBuffer[], invocations: number, label: string) => {
           const q = passes.length;
           passes.push(label);
@@ -257,7 +277,12 @@ export class GpuModel {
       };
       let x = take(runner.upload(words, `${this.label}:input`));
       const outputs: GPUBuffer[] = [];
-      for (const p of this.plans) {
+      // which sites can differ from the blank input's, layer by layer, up to the last layer that skips the others
+      const tracked = this.plans.reduce((last, p, k) => (p.usesSites ? k : last), -1);
+      let mask = tracked >= 0 ? changedPixels(words, n, this.inputShape[0] * this.inputShape[1], wordsFor(this.inputShape[2])) : undefined;
+      for (const [k, p] of this.plans.entries()) {
+        ctx.changed = mask && k <= tracked && p.geometry ? changedSites(mask, n, p.geometry) : undefined;
+        if (ctx.changed) mask = ctx.changed.mask;
         x = p.encode(ctx, x);
         outputs.push(x);
       }
@@ -285,7 +310,7 @@ export class GpuModel {
       try {
         const mapped = staging.getMappedRange(0, total);
         read.forEach((k, i) => this.unpack(mapped, outParts[i]!.offset, this.plans[k]!, n, layers[k]!, start));
-        const counts = Array.from(new Uint32Array(mapped, spikePart.offset, this.plans.length));
+        const counts = Array.from(new Uint32Array(mapped, spikePart.offset, this.plans.length), (c, k) => c + hostSpikes[k]!);
         if (tsPart && timings) {
           const t = new BigUint64Array(mapped, tsPart.offset, passes.length * 2);
           passes.forEach((label, q) => timings.set(label, (timings.get(label) ?? 0) + Number(t[2 * q + 1]! - t[2 * q]!)));

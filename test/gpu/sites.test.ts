@@ -1,0 +1,141 @@
+// Specialised kernels over changed sites only (src/kernels/sites.ts, conv_specialized.wgsl
+// SITES): on inputs with blank backgrounds, blank samples and full ones, outputs and spike
+// counts of every layer equal the reference bit for bit, through chains where the changed
+// sites spread layer by layer, with negative thresholds (a blank window then fires, so the
+// skipped sites are filled, not cleared), a generic layer between specialised ones, the last
+// layer without activation, and batches split into chunks (a site list per chunk).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuRunner } from '../../src/gpu/index.js';
+import { changedPixels, changedSites, type SiteGeometry } from '../../src/kernels/sites.js';
+import { wordsFor } from '../../src/kernels/pack.js';
+import { shapeSize } from '../../src/model/shapes.js';
+import type { IntBatch, ModelSpec, Shape3 } from '../../src/model/types.js';
+import type { LayerPlan } from '../../src/scheduler/plan.js';
+import { GpuModel } from '../../src/scheduler/run.js';
+import { mulberry32, randInt } from '../helpers/builders.js';
+import { modelInput, randomModel, type RandomModelOptions } from '../helpers/random-model.js';
+import { expectReference, testRunner } from './compare.js';
+
+let runner: GpuRunner;
+beforeAll(async () => {
+  runner = await testRunner();
+});
+afterAll(() => runner.dispose());
+
+/**
+ * n samples on a blank background: each a random rectangle of random values (sample 1 is
+ * blank, sample 2 is full, when n > 2).
+ */
+function backgroundInput(seed: number, shape: Shape3, n: number, bits: number): IntBatch {
+  const rng = mulberry32(seed);
+  const [h, w, c] = shape;
+  const data = new Int32Array(n * shapeSize(shape));
+  for (let s = 0; s < n; s++) {
+    if (s === 1) continue;
+    const full = s === 2;
+    const y0 = full ? 0 : randInt(rng, 0, h - 1);
+    const x0 = full ? 0 : randInt(rng, 0, w - 1);
+    const y1 = full ? h : randInt(rng, y0 + 1, Math.min(h, y0 + 3));
+    const x1 = full ? w : randInt(rng, x0 + 1, Math.min(w, x0 + 4));
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        for (let ch = 0; ch < c; ch++) data[((s * h + y) * w + x) * c + ch] = rng() < 0.2 ? 0 : randInt(rng, 1, 2 ** bits - 1);
+      }
+    }
+  }
+  return { data, n, shape };
+}
+
+function plansOf(model: GpuModel): LayerPlan[] {
+  return (model as unknown as { plans: LayerPlan[] }).plans;
+}
+
+/** Changed and all sites per layer of `model` for `input`, as the forward pass tracks them. */
+function siteCounts(model: GpuModel, input: IntBatch): { changed: number; all: number }[] {
+  const [h, w, c] = input.shape;
+  const words = new Uint32Array(input.n * h * w * wordsFor(c));
+  input.data.forEach((v, i) => {
+    const pixel = Math.floor(i / c);
+    if (v !== 0) words[pixel * wordsFor(c) + Math.floor((i % c) / 4)] = 1;
+  });
+  let mask = changedPixels(words, input.n, h * w, wordsFor(c));
+  return plansOf(model).filter((p) => p.geometry).map((p) => {
+    const g = p.geometry as SiteGeometry;
+    const sites = changedSites(mask, input.n, g);
+    mask = sites.mask;
+    return { changed: sites.sites.length, all: input.n * g.outH * g.outW };
+  });
+}
+
+let seed = 9100;
+/** Forced specialisation; returns the site counts of the first input per layer. */
+async function check(opts: RandomModelOptions, n = 5): Promise<{ counts: { changed: number; all: number }[]; spec: ModelSpec; sited: boolean[] }> {
+  const spec = randomModel(++seed, opts);
+  const { shape, bits } = modelInput(spec);
+  const model = await GpuModel.create(runner, spec, { specialize: 'always' });
+  try {
+    const input = backgroundInput(seed, shape, n, bits);
+    expectReference(spec, input, await model.forward(input, { keepAll: true }), `seed ${seed}`);
+    const split = await model.forward(input, { keepAll: true, maxBatch: 2 });
+    expect(split.chunks).toBe(spec.layers.some((l) => l.kind !== 'InputData') ? Math.ceil(n / 2) : 0);
+    expectReference(spec, input, split, `seed ${seed} split`);
+    const one = backgroundInput(seed + 1, shape, 1, bits);
+    expectReference(spec, one, await model.forward(one, { keepAll: true }), `seed ${seed} batch 1`);
+    return { counts: siteCounts(model, input), spec, sited: plansOf(model).filter((p) => p.geometry).map((p) => p.usesSites) };
+  } finally {
+    model.dispose();
+  }
+}
+
+describe('specialised kernels over changed sites', () => {
+  it('InputConvolutional with pooling: blank windows skipped, filled with the blank output', async () => {
+    for (const pooling of ['max', 'average', 'none'] as const) {
+      const { counts, sited } = await check({
+        inputShape: [16, 15, 1],
+        layers: [{ kind: 'InputConvolutional', kernel: [3, 3], padding: 'same', filters: 12, pooling, weightBits: 4 }],
+      });
+      expect(sited).toEqual([true]);
+      expect(counts[0]!.changed).toBeGreaterThan(0);
+      expect(counts[0]!.changed).toBeLessThan(counts[0]!.all);
+    }
+  });
+
+  it('a chain: conv, conv (two tiles), separable, dense; sites spread layer by layer', async () => {
+    const { counts, sited } = await check({
+      inputShape: [20, 18, 3],
+      inputBits: 8,
+      layers: [
+        { kind: 'InputConvolutional', kernel: [3, 3], padding: 'same', filters: 8, pooling: 'max', weightBits: 4 },
+        { kind: 'Convolutional', kernel: [3, 3], padding: 'same', filters: 20, pooling: 'max', weightBits: 2 },
+        { kind: 'SeparableConvolutional', kernel: [3, 3], padding: 'same', filters: 6, pooling: 'none', weightBits: 4 },
+        { kind: 'FullyConnected', units: 5, activation: false, weightBits: 4 },
+      ],
+    });
+    expect(sited).toEqual([true, true, true, true]);
+    // some sites skipped in the first two layers, more of each layer changed than of the one before
+    expect(counts[0]!.changed).toBeLessThan(counts[0]!.all);
+    expect(counts[1]!.changed).toBeLessThan(counts[1]!.all);
+    expect(counts[1]!.changed / counts[1]!.all).toBeGreaterThan(counts[0]!.changed / counts[0]!.all);
+  });
+
+  it('a generic layer between specialised ones passes the changed sites on', async () => {
+    // the middle layer's tile has 5 x 5 x 40 x 16 = 16,000 terms (1-bit weights: none zero),
+    // above MAX_TILE_TERMS: generic
+    const { sited, counts } = await check({
+      inputShape: [14, 14, 1],
+      layers: [
+        { kind: 'InputConvolutional', kernel: [3, 3], padding: 'same', filters: 40, pooling: 'max', weightBits: 2, actBits: 2 },
+        { kind: 'Convolutional', kernel: [5, 5], padding: 'same', filters: 16, pooling: 'none', weightBits: 1, actBits: 4 },
+        { kind: 'Convolutional', kernel: [1, 1], padding: 'valid', filters: 7, pooling: 'max', weightBits: 2, activation: false },
+      ],
+    });
+    expect(sited[1]).toBe(false);
+    expect(sited[0]).toBe(true);
+    expect(sited[2]).toBe(true);
+    expect(counts[2]!.changed).toBeLessThan(counts[2]!.all);
+  });
+
+  it('random models on blank-background inputs', async () => {
+    for (let i = 0; i < 8; i++) await check({ inputShape: [9 + i, 8 + (i % 3), 1 + (i % 3)], inputBits: i % 2 ? 4 : 8 }, 4);
+  });
+});

@@ -1,0 +1,129 @@
+// Changed sites (src/kernels/sites.ts): the summed-area-table test equals a pixel-by-pixel walk
+// of each site's window (or lists more sites, never fewer, where a stride above the kernel
+// leaves gaps between the taps) on random geometries (kernels, strides, paddings, pooling windows
+// that overlap, leave gaps or reach past the image) and random masks; the changed pixels of
+// packed inputs; the blank output as stored, its repetition and its spikes.
+import { describe, expect, it } from 'vitest';
+import { BlankOutput, changedPixels, changedSites, type SiteGeometry } from '../../src/kernels/sites.js';
+import { mulberry32, randInt } from '../helpers/builders.js';
+
+/** Whether pooled site (oy, ox) reads a changed pixel, walking every conv position and tap. */
+function walk(mask: Uint8Array, s: number, g: SiteGeometry, oy: number, ox: number): boolean {
+  let positions = 0;
+  let changed = false;
+  for (let py = 0; py < g.pool.size[0]; py++) {
+    for (let px = 0; px < g.pool.size[1]; px++) {
+      const cy = oy * g.pool.stride[0] - g.pool.padTop + py;
+      const cx = ox * g.pool.stride[1] - g.pool.padLeft + px;
+      if (cy < 0 || cy >= g.convH || cx < 0 || cx >= g.convW) continue;
+      positions++;
+      for (let ky = 0; ky < g.kernel[0]; ky++) {
+        for (let kx = 0; kx < g.kernel[1]; kx++) {
+          const iy = cy * g.stride - g.padTop + ky;
+          const ix = cx * g.stride - g.padLeft + kx;
+          if (iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW && mask[(s * g.inH + iy) * g.inW + ix]) changed = true;
+        }
+      }
+    }
+  }
+  // a window without conv positions is always listed (the kernel decides, as without a list)
+  return changed || positions === 0;
+}
+
+function randomGeometry(rng: () => number): SiteGeometry {
+  const inH = randInt(rng, 1, 13);
+  const inW = randInt(rng, 1, 13);
+  const kernel: [number, number] = [randInt(rng, 1, 5), randInt(rng, 1, 5)];
+  const stride = randInt(rng, 1, 2);
+  const padTop = randInt(rng, 0, kernel[0] - 1);
+  const padLeft = randInt(rng, 0, kernel[1] - 1);
+  const convH = Math.max(1, Math.floor((inH + 2 * padTop - kernel[0]) / stride) + 1);
+  const convW = Math.max(1, Math.floor((inW + 2 * padLeft - kernel[1]) / stride) + 1);
+  const size: [number, number] = [randInt(rng, 1, 3), randInt(rng, 1, 3)];
+  const pstride: [number, number] = [randInt(rng, 1, 3), randInt(rng, 1, 3)];
+  const pool = { size, stride: pstride, padTop: randInt(rng, 0, size[0] - 1), padLeft: randInt(rng, 0, size[1] - 1), sum: false };
+  // one more output than the windows need: the last may hold no conv position
+  const outH = Math.ceil((convH + pool.padTop) / pstride[0]) + 1;
+  const outW = Math.ceil((convW + pool.padLeft) / pstride[1]) + 1;
+  return { inH, inW, kernel, stride, padTop, padLeft, convH, convW, pool, outH, outW };
+}
+
+describe('changedSites', () => {
+  it('equals a pixel-by-pixel walk of every window (300 random geometries and masks)', () => {
+    const rng = mulberry32(71);
+    let listed = 0;
+    let skipped = 0;
+    for (let c = 0; c < 300; c++) {
+      const g = randomGeometry(rng);
+      const n = randInt(rng, 1, 3);
+      // sparse, dense, empty or full masks
+      const density = [0, 0.02, 0.1, 0.5, 1][c % 5]!;
+      const mask = Uint8Array.from({ length: n * g.inH * g.inW }, () => (rng() < density ? 1 : 0));
+      const got = changedSites(mask, n, g);
+      const want: number[] = [];
+      for (let s = 0; s < n; s++) {
+        for (let oy = 0; oy < g.outH; oy++) {
+          for (let ox = 0; ox < g.outW; ox++) if (walk(mask, s, g, oy, ox)) want.push((s * g.outH + oy) * g.outW + ox);
+        }
+      }
+      const sites = Array.from(got.sites);
+      expect(Array.from(got.mask).flatMap((m, i) => (m ? [i] : []))).toEqual(sites);
+      if (g.stride <= Math.min(...g.kernel)) {
+        expect(sites, JSON.stringify({ c, g, n })).toEqual(want);
+      } else {
+        // a stride above the kernel leaves rows or columns between the taps that the window's
+        // bounding box includes: more sites listed (computed, not skipped), never fewer
+        expect(sites.filter((x) => want.includes(x)), JSON.stringify({ c, g, n })).toEqual(want);
+      }
+      expect(got.n).toBe(n);
+      listed += want.length;
+      skipped += n * g.outH * g.outW - want.length;
+    }
+    // both outcomes occur often
+    expect(listed).toBeGreaterThan(1000);
+    expect(skipped).toBeGreaterThan(1000);
+  });
+
+  it('rejects a mask of the wrong size', () => {
+    const g = randomGeometry(mulberry32(3));
+    expect(() => changedSites(new Uint8Array(g.inH * g.inW + 1), 1, g)).toThrow(/a mask of \d+ pixels, expected 1 x \d+/);
+  });
+});
+
+describe('changedPixels', () => {
+  it('marks the pixels with a non-zero word, over 1 and several words per pixel', () => {
+    const words = Uint32Array.from([0, 5, 0, 0, 0x80000000, 0, 0, 0, 1]);
+    expect(Array.from(changedPixels(words, 1, 9, 1))).toEqual([0, 1, 0, 0, 1, 0, 0, 0, 1]);
+    // 3 pixels of 3 words: pixel 0 all zero, pixel 1 the top bit of its last word, pixel 2 its first word
+    expect(Array.from(changedPixels(Uint32Array.from([0, 0, 0, 0, 0, 0x80000000, 1, 0, 0]), 1, 3, 3))).toEqual([0, 1, 1]);
+    expect(Array.from(changedPixels(Uint32Array.from([0, 0, 0, 0, 7, 0]), 2, 1, 3))).toEqual([0, 1]);
+    expect(() => changedPixels(new Uint32Array(5), 2, 3, 1)).toThrow(/5 input words, expected 2 x 3/);
+  });
+});
+
+describe('BlankOutput', () => {
+  it('packs activations as u8 per channel, counts spikes per pixel, repeats over samples', () => {
+    // 1 x 2 pixels, 5 channels: packed into 2 words per pixel
+    const out = Int32Array.from([0, 3, 0, 0, 15, 0, 0, 0, 0, 0]);
+    const b = new BlankOutput(out, [1, 2, 5], true);
+    expect(b.wordsPerPixel).toBe(2);
+    expect(Array.from(b.words)).toEqual([3 << 8, 15, 0, 0]);
+    expect(Array.from(b.spikes)).toEqual([2, 0]);
+    expect(b.zero).toBe(false);
+    expect(b.total).toBe(2);
+    expect(Array.from(b.samples(2))).toEqual([3 << 8, 15, 0, 0, 3 << 8, 15, 0, 0]);
+    expect(Array.from(b.samples(1))).toEqual([3 << 8, 15, 0, 0]);
+    // sites listed (computed): 0 and 3 (sample 1, pixel 1); the others keep the blank output
+    expect(b.spikesBesides(Uint32Array.from([0, 3]), 2)).toBe(2);
+    expect(b.spikesBesides(new Uint32Array(0), 3)).toBe(6);
+  });
+
+  it('keeps potentials as i32 (negative ones too); all zero is flagged', () => {
+    const b = new BlankOutput(Int32Array.from([-4, 0, 9]), [1, 1, 3], false);
+    expect(Array.from(new Int32Array(b.words.buffer))).toEqual([-4, 0, 9]);
+    expect(b.total).toBe(2);
+    const zero = new BlankOutput(new Int32Array(8), [2, 2, 2], true);
+    expect(zero.zero).toBe(true);
+    expect(zero.spikesBesides(new Uint32Array(0), 5)).toBe(0);
+  });
+});
