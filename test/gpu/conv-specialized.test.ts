@@ -123,22 +123,30 @@ describe('generated code', () => {
     expect(body.match(/= 0\.0;/g)).toHaveLength(14);
   });
 
-  it('separable: consecutive tiles share one pipeline (one set of loads and potentials) while they fit MAX_TILE_TERMS', () => {
+  it('consecutive tiles share one pipeline (one set of loads, and of depthwise potentials) while they fit MAX_TILE_TERMS', () => {
     // 1x1 depthwise over 32 channels, 3x3 max pool (9 positions), all weights non-zero: one
-    // tile is 9 * (32 + 32 * 16) = 4,896 terms, two 9,504, three 14,112 > MAX_TILE_TERMS
+    // tile is 9 * (32 + 32 * 16) = 4,896 terms, three 14,112, four 18,720 > MAX_TILE_TERMS
     const p = {
-      ...params(32, 48),
+      ...params(32, 64),
       pool: { size: [3, 3] as [number, number], stride: [3, 3] as [number, number], padTop: 0, padLeft: 0, sum: false },
       outH: 1, outW: 1, convH: 3, convW: 3, inH: 3, inW: 3,
     };
-    const layer = { depthwise: new Int8Array(32).fill(1), pointwise: new Int8Array(32 * 48).fill(-1) };
+    expect(MAX_TILE_TERMS).toBeGreaterThanOrEqual(14_112);
+    expect(MAX_TILE_TERMS).toBeLessThan(18_720);
+    const layer = { depthwise: new Int8Array(32).fill(1), pointwise: new Int8Array(32 * 64).fill(-1) };
     const pipelines = specializeSeparable(p, layer, 32, 15, 'always')!;
-    expect(pipelines.map((q) => [q.tile, q.tiles])).toEqual([[0, 2], [2, 1]]);
+    expect(pipelines.map((q) => [q.tile, q.tiles])).toEqual([[0, 3], [3, 1]]);
     const body = specializedBody(pipelines[0]!);
     expect(body.match(/load_word/g)).toHaveLength(9 * 8);
     expect(body.match(/let d_/g)).toHaveLength(9 * 32);
-    expect(body.match(/emit_tile\(pool_\d, pixel, \du\)/g)).toEqual(['emit_tile(pool_0, pixel, 0u)', 'emit_tile(pool_1, pixel, 1u)']);
-    expect(specializedBody(pipelines[1]!).match(/emit_tile\(.*\)/g)).toEqual(['emit_tile(pool_0, pixel, 2u)']);
+    expect(body.match(/emit_tile\(pool_\d, pixel, \du\)/g)).toEqual(['emit_tile(pool_0, pixel, 0u)', 'emit_tile(pool_1, pixel, 1u)', 'emit_tile(pool_2, pixel, 2u)']);
+    expect(specializedBody(pipelines[1]!).match(/emit_tile\(.*\)/g)).toEqual(['emit_tile(pool_0, pixel, 3u)']);
+    // a conv the same: 1x1 over 32 channels, 9 positions: 4,608 terms per tile, three 13,824
+    const conv = specializeConv(p, new Int8Array(32 * 64).fill(3), 4, false, 15, 'always')!;
+    expect(conv.map((q) => [q.tile, q.tiles])).toEqual([[0, 3], [3, 1]]);
+    const convBody = specializedBody(conv[0]!);
+    expect(convBody.match(/load_word/g)).toHaveLength(9 * 8);
+    expect(convBody.match(/emit_tile\(.*\)/g)).toHaveLength(3);
   });
 });
 
@@ -231,17 +239,17 @@ describe('forced on, bit-exact with the reference', () => {
     await checkForced({ inputShape: [7, 7, 2], inputBits: 8, layers: [{ kind: 'InputData' }, { kind: 'SeparableConvolutional', kernel: [5, 5], padding: 'same', weightBits: 1, filters: 6, pooling: 'max' }] });
   });
 
-  it('SeparableConvolutional split over two pipelines (tiles 0-1, then 2)', async () => {
+  it('SeparableConvolutional split over two pipelines (tiles 0-2, then 3)', async () => {
     // as in the generated-code test above: 9 window positions x (32 + 32 x 16 per tile) terms,
     // less the zero weights (1 in 15 of the 4-bit weights)
     const spec = randomModel(++seed, {
       inputShape: [6, 6, 32], inputBits: 2,
-      layers: [{ kind: 'InputData' }, { kind: 'SeparableConvolutional', kernel: [1, 1], padding: 'valid', filters: 48, weightBits: 4, pooling: { type: 'max', size: [3, 3], stride: [3, 3], padding: 'valid' } }],
+      layers: [{ kind: 'InputData' }, { kind: 'SeparableConvolutional', kernel: [1, 1], padding: 'valid', filters: 64, weightBits: 4, pooling: { type: 'max', size: [3, 3], stride: [3, 3], padding: 'valid' } }],
     });
     const plans = planModel(runner, spec, 'always');
     try {
       const tiles = (plans[1] as unknown as { special?: { tiles: number }[] }).special?.map((q) => q.tiles);
-      expect(tiles?.length).toBe(2);
+      expect(tiles).toEqual([3, 1]);
     } finally {
       for (const p of plans) p.release(runner);
     }

@@ -119,12 +119,12 @@ describe('specialised kernels over changed sites', () => {
   });
 
   it('a generic layer between specialised ones passes the changed sites on', async () => {
-    // the middle layer's tile has 5 x 5 x 40 x 16 = 16,000 terms (1-bit weights: none zero),
+    // the middle layer's tile has 5 x 5 x 48 x 16 = 19,200 terms (1-bit weights: none zero),
     // above MAX_TILE_TERMS: generic
     const { sited, counts } = await check({
       inputShape: [14, 14, 1],
       layers: [
-        { kind: 'InputConvolutional', kernel: [3, 3], padding: 'same', filters: 40, pooling: 'max', weightBits: 2, actBits: 2 },
+        { kind: 'InputConvolutional', kernel: [3, 3], padding: 'same', filters: 48, pooling: 'max', weightBits: 2, actBits: 2 },
         { kind: 'Convolutional', kernel: [5, 5], padding: 'same', filters: 16, pooling: 'none', weightBits: 1, actBits: 4 },
         { kind: 'Convolutional', kernel: [1, 1], padding: 'valid', filters: 7, pooling: 'max', weightBits: 2, activation: false },
       ],
