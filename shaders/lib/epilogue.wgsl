@@ -31,12 +31,21 @@ override SPIKE_SLOT: u32;
 @group(0) @binding(3) var<storage, read_write> y: array<u32>;
 @group(0) @binding(4) var<storage, read_write> spikes: array<atomic<u32>>;
 
-/** Activates and stores word `word` (channels 4*word..) of output pixel `pixel`; returns its spikes. */
-fn emit_word(p: vec4<i32>, pixel: u32, word: u32) -> u32 {
+/** Stores activations `out` as word `word` (channels 4*word..) of output pixel `pixel`; returns its spikes. */
+fn store_word(out: vec4<u32>, pixel: u32, word: u32) -> u32 {
   if (word >= OUT_WORDS) { return 0u; }
-  let out = akida_activate4(p, thresholds[word], steps[word], AREA, MAX_OUT);
   y[pixel * OUT_WORDS + word] = dot(out, vec4<u32>(1u, 256u, 65536u, 16777216u));
   return dot(select(vec4<u32>(0u), vec4<u32>(1u), out != vec4<u32>(0u)), vec4<u32>(1u));
+}
+
+/** Activates and stores word `word` of output pixel `pixel`; returns its spikes. */
+fn emit_word(p: vec4<i32>, pixel: u32, word: u32) -> u32 {
+  if (word >= OUT_WORDS) { return 0u; }
+  return store_word(akida_activate4(p, thresholds[word], steps[word], AREA, MAX_OUT), pixel, word);
+}
+
+fn count_spikes(count: u32) {
+  if (count != 0u) { atomicAdd(&spikes[SPIKE_SLOT], count); }
 }
 
 /** Stores 4 potentials (channels c0..c0+3) of output pixel `pixel`; returns the non-zero ones. */
@@ -62,5 +71,12 @@ fn emit_tile(p: Tile, pixel: u32, tile: u32) {
     count = emit_potentials(p.a, pixel, c) + emit_potentials(p.b, pixel, c + 4u) + emit_potentials(p.c, pixel, c + 8u)
       + emit_potentials(p.d, pixel, c + 12u);
   }
-  if (count != 0u) { atomicAdd(&spikes[SPIKE_SLOT], count); }
+  count_spikes(count);
+}
+
+/** emit_tile with the activation's constants given per word (akida_activate4_scaled). */
+fn emit_tile_scaled(p: Tile, pixel: u32, tile: u32, a: ActScale, b: ActScale, c: ActScale, d: ActScale) {
+  let w = tile * 4u;
+  count_spikes(store_word(akida_activate4_scaled(p.a, a, MAX_OUT), pixel, w) + store_word(akida_activate4_scaled(p.b, b, MAX_OUT), pixel, w + 1u)
+    + store_word(akida_activate4_scaled(p.c, c, MAX_OUT), pixel, w + 2u) + store_word(akida_activate4_scaled(p.d, d, MAX_OUT), pixel, w + 3u));
 }

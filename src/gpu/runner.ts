@@ -122,12 +122,15 @@ export class GpuRunner {
     return [Math.ceil(groups / y), y, 1];
   }
 
-  /** Records one dispatch into `encoder`. Bindings are numbered in order, group 0. */
+  /**
+   * Records one dispatch into `encoder`. Bindings are numbered in order, group 0; an undefined
+   * one is left out (a binding this variant of the kernel does not use, so its layout lacks it).
+   */
   dispatch<P>(
     encoder: GPUCommandEncoder,
     kernel: Kernel<P>,
     params: P,
-    bindings: GPUBuffer[],
+    bindings: (GPUBuffer | undefined)[],
     workgroups: [number, number, number],
     label: string,
     timestamps?: GPUComputePassTimestampWrites,
@@ -136,7 +139,7 @@ export class GpuRunner {
     const bindGroup = this.device.createBindGroup({
       label: `${label}:bindings`,
       layout: pipeline.getBindGroupLayout(0),
-      entries: bindings.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      entries: bindings.flatMap((buffer, binding) => (buffer ? [{ binding, resource: { buffer } }] : [])),
     });
     const pass = encoder.beginComputePass({ label, timestampWrites: timestamps });
     pass.setPipeline(pipeline);

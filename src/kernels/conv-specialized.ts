@@ -13,7 +13,7 @@ import { packConvWeights, poolWindowConstants, type ConvKernelParams, type Poole
 import { packDepthwiseWeights } from './depthwise.js';
 import { packPointwiseWeights } from './pointwise.js';
 import { constantsKey, WORKGROUP_SIZE } from './define.js';
-import { epilogueConstants } from './epilogue.js';
+import { epilogueConstants, type ScaledActivation } from './epilogue.js';
 import { chooseEncoding, TILE, tilesFor, wordsFor } from './pack.js';
 import { preprocess } from './preprocess.js';
 import type { SeparableConvolutionalLayer, WeightBits } from '../model/types.js';
@@ -50,6 +50,8 @@ export interface SpecializedConvParams extends ConvKernelParams {
   wide: boolean;
   /** runs over a list of sites (SITES variant, src/kernels/sites.ts) instead of every pooled position */
   sites?: boolean;
+  /** the layer's activation constants, compiled in (akida_activate4_scaled), where exact */
+  scaled?: ScaledActivation;
 }
 
 /** FNV-1a over the weights: the cache key of a tile's pipeline, with its geometry. */
@@ -90,6 +92,15 @@ function groupedSum(terms: Iterable<Term>): string | undefined {
     const sum = `(${t.join(' + ')})`;
     return w === 1 ? sum : w === -1 ? `-${sum}` : `${literal(w)} * ${sum}`;
   }).join('\n    + ');
+}
+
+/** The ActScale literal of channels c0..c0+3 (padded channels: never fire). */
+function actScale(k: ScaledActivation, c0: number): string {
+  const ch = [0, 1, 2, 3].map((i) => c0 + i);
+  const at = <T>(a: ArrayLike<T>, pad: T) => ch.map((c) => (c < a.length ? a[c]! : pad));
+  const bits = new Uint32Array(Float32Array.from(at(k.invS, 1)).buffer);
+  return `ActScale(vec4<i32>(${at(k.ta, 0).join(', ')}), vec4<i32>(${at(k.dMax, 0).join(', ')}), `
+    + `bitcast<vec4<f32>>(vec4<u32>(${Array.from(bits, (b) => `0x${b.toString(16)}u`).join(', ')})))`;
 }
 
 /** The WGSL body (see the template's header) for the pipeline's tiles. */
@@ -150,7 +161,9 @@ export function specializedBody(p: SpecializedConvParams): string {
       lines.push(`  ${pool} = pool_in(${pool}, Tile(${quads.join(', ')}), cy0 + ${dy}, cx0 + ${dx});`);
     });
   }
-  pools.forEach((pool, t) => lines.push(`  emit_tile(${pool}, pixel, ${p.tile + t}u);`));
+  pools.forEach((pool, t) => lines.push(p.scaled && p.activate
+    ? `  emit_tile_scaled(${pool}, pixel, ${p.tile + t}u, ${[0, 1, 2, 3].map((m) => actScale(p.scaled!, (p.tile + t) * TILE + 4 * m)).join(', ')});`
+    : `  emit_tile(${pool}, pixel, ${p.tile + t}u);`));
   return [...loads.values(), ...lines].join('\n');
 }
 
@@ -186,7 +199,7 @@ export const convSpecialized: Kernel<SpecializedConvParams> = {
   source: (p) =>
     wgsl(libs, preprocess(template, { WIDE: p.wide, SITES: p.sites ?? false }))
       .replace(/^\/\/@BODY$/m, () => specializedBody(p)),
-  cacheKey: (p) => `${p.tile}+${p.tiles}|${p.weightsHash}|${p.wide}|${p.sites ?? false}|${p.pool.size.join('x')}|${p.kernel.join('x')}|${p.inC}|${constantsKey(constants(p))}`,
+  cacheKey: (p) => `${p.tile}+${p.tiles}|${p.weightsHash}|${p.wide}|${p.sites ?? false}|${p.scaled ? hashWeights(...[p.scaled.ta, p.scaled.dMax, p.scaled.invS].map((a) => new Int8Array(a.buffer))) : '-'}|${p.pool.size.join('x')}|${p.kernel.join('x')}|${p.inC}|${constantsKey(constants(p))}`,
   constants,
   workgroupSize: WORKGROUP_SIZE,
 };

@@ -1,5 +1,6 @@
 // TS side of shaders/lib/epilogue.wgsl: the override constants of the activation, store and
 // spike count shared by the conv and dense kernels.
+import type { Activation } from '../model/types.js';
 import { wordsFor } from './pack.js';
 
 export interface EpilogueParams {
@@ -23,4 +24,30 @@ export function epilogueConstants(p: EpilogueParams): Record<string, number> {
     OUT_WORDS: wordsFor(p.cout),
     SPIKE_SLOT: p.spikeSlot,
   };
+}
+
+/**
+ * Per channel constants of akida_activate4_scaled (shaders/lib/activation.wgsl): T * A, the
+ * saturating difference ceil(maxOut * S / 16) and 1 / S as f32, for S = act_step16 * A.
+ * Undefined where a channel's S reaches 2^17 (the f32 form is not exact there).
+ */
+export interface ScaledActivation {
+  ta: Int32Array;
+  dMax: Int32Array;
+  invS: Float32Array;
+}
+
+export const MAX_SCALED_STEP = 2 ** 17;
+
+export function scaledActivation(act: Activation, area: number, maxOut: number): ScaledActivation | undefined {
+  const cout = act.threshold.length;
+  const out: ScaledActivation = { ta: new Int32Array(cout), dMax: new Int32Array(cout), invS: new Float32Array(cout) };
+  for (let c = 0; c < cout; c++) {
+    const s = act.actStep16[c]! * area;
+    if (s >= MAX_SCALED_STEP) return undefined;
+    out.ta[c] = act.threshold[c]! * area;
+    out.dMax[c] = Math.ceil((maxOut * s) / 16);
+    out.invS[c] = 1 / s;
+  }
+  return out;
 }

@@ -33,6 +33,7 @@ import {
   type SpecializedConvParams,
   type Specialization,
 } from '../kernels/conv-specialized.js';
+import { scaledActivation } from '../kernels/epilogue.js';
 import { BlankOutput, type ChangedSites, type SiteGeometry } from '../kernels/sites.js';
 import { referenceForward } from '../reference/forward.js';
 import { convOutputShape, inferShapes, poolArea, poolOutputShape, windowGeometry } from '../model/shapes.js';
@@ -71,8 +72,8 @@ export interface ChunkContext {
   uniform(words: number[], label: string): GPUBuffer;
   /** spikes of layer `slot` counted on the host, added to the GPU's count after the readback */
   addSpikes(slot: number, count: number): void;
-  /** records one dispatch (labelled pass, timestamps when profiling) */
-  dispatch<P>(kernel: Kernel<P>, params: P, bindings: GPUBuffer[], invocations: number, label: string): void;
+  /** records one dispatch (labelled pass, timestamps when profiling); undefined bindings are left out */
+  dispatch<P>(kernel: Kernel<P>, params: P, bindings: (GPUBuffer | undefined)[], invocations: number, label: string): void;
 }
 
 export interface LayerPlan {
@@ -196,21 +197,29 @@ function encodeSpecialized(
   const out = ctx.buffer(ctx.n * outBytes, `${label}:output`);
   const sites = skip?.encode(ctx, out, label);
   for (const t of tiles) {
-    const bindings = [sites?.params ?? ctx.params, u.thresholds, u.steps, out, ctx.spikes, input];
+    // activation constants compiled in: no threshold and step buffers
+    const compiled = t.scaled !== undefined && t.activate;
+    const bindings = [sites?.params ?? ctx.params, compiled ? undefined : u.thresholds, compiled ? undefined : u.steps, out, ctx.spikes, input];
     if (sites) bindings.push(sites.list);
     ctx.dispatch(convSpecialized, t, bindings, sites ? sites.count : specializedInvocations(t, ctx.n), `${label}:t${t.tile}`);
   }
   return out;
 }
 
-/** The pipelines with the SITES variant on and their SiteSkip, given the layer's blank output. */
-function withSites(
+/**
+ * The specialised pipelines of a layer with its activation constants compiled in (where exact)
+ * and, given the layer's blank output, the SITES variant on and its SiteSkip.
+ */
+function finishSpecialized(
   tiles: SpecializedConvParams[] | undefined,
+  act: Activation | null,
   blank: BlankOutput | undefined,
   slot: number,
 ): { tiles: SpecializedConvParams[] | undefined; skip: SiteSkip | undefined } {
-  if (!tiles || !blank) return { tiles, skip: undefined };
-  return { tiles: tiles.map((t) => ({ ...t, sites: true })), skip: new SiteSkip(blank, slot) };
+  if (!tiles) return { tiles, skip: undefined };
+  const scaled = act ? scaledActivation(act, tiles[0]!.area, tiles[0]!.maxOut) : undefined;
+  const out = tiles.map((t) => ({ ...t, ...(scaled && { scaled }), ...(blank && { sites: true }) }));
+  return { tiles: out, skip: blank && new SiteSkip(blank, slot) };
 }
 
 /** InputData: the packed input is the layer's output. */
@@ -310,8 +319,8 @@ class ConvPlan implements LayerPlan {
       stride: conv.stride,
       encoding,
     };
-    ({ tiles: this.special, skip: this.skip } = withSites(
-      specializeConv(this.params, conv.weights, conv.weightBits, conv.flipped, maxInput, specialize), blank, index,
+    ({ tiles: this.special, skip: this.skip } = finishSpecialized(
+      specializeConv(this.params, conv.weights, conv.weightBits, conv.flipped, maxInput, specialize), conv.activation, blank, index,
     ));
     // one input channel, or specialised kernels: the conv reads the packed input directly
     this.ev = cin === 1 || this.special ? undefined : { pixels: inShape[0] * inShape[1], channels: cin };
@@ -447,7 +456,9 @@ class SeparablePlan implements LayerPlan {
     const encoding = chooseEncoding(layer.weightBits, cin, maxDw);
     this.pw = { ...g, inC: inWords * 4, encoding };
     this.geometry = { ...this.pw, ...this.dw };
-    ({ tiles: this.special, skip: this.skip } = withSites(specializeSeparable(this.geometry, layer, cin, maxInput, specialize), blank, index));
+    ({ tiles: this.special, skip: this.skip } = finishSpecialized(
+      specializeSeparable(this.geometry, layer, cin, maxInput, specialize), layer.activation, blank, index,
+    ));
     this.label = `separable:L${index}`;
     this.packed = layer.activation !== null;
     this.outShape = [g.outH, g.outW, layer.filters];

@@ -268,7 +268,7 @@ export class GpuModel {
         buffer: (bytes, label) => take(runner.acquire(bytes, 'storage', label)),
         uniform: (words, label) => take(runner.uniform(words, label)),
         addSpikes: (slot, count) => (hostSpikes[slot]! += count),
-        dispatch: <P>(kernel: Kernel<P>, params: P, bindings: GPUBuffer[], invocations: number, label: string) => {
+        dispatch: <P>(kernel: Kernel<P>, params: P, bindings: (GPUBuffer | undefined)[], invocations: number, label: string) => {
           const q = passes.length;
           passes.push(label);
           const ts = querySet ? { querySet, beginningOfPassWriteIndex: 2 * q, endOfPassWriteIndex: 2 * q + 1 } : undefined;
