@@ -4,8 +4,8 @@
 // gives the blank output there, known in advance (the reference run once on a blank sample).
 // So the specialised kernels run over a list of the changed sites only (shaders/
 // conv_specialized.wgsl, variant SITES) and the other sites get the blank output.
-// Which sites change is geometry alone, tracked on the host from the packed model input
-// (which the host writes anyway): an input pixel is changed where a channel is not zero; an
+// Which sites change is geometry alone, tracked on the host from the model input (GpuModel
+// marks its changed pixels while it packs it): an input pixel is changed where a channel is not zero; an
 // output site is changed where its window (pooling window x conv taps) holds a changed input
 // pixel. A summed-area table of the changed pixels per sample gives each window in four lookups.
 // The window is taken as its bounding box, so a stride above the kernel (rows or columns
@@ -28,22 +28,6 @@ export interface ChangedSites {
   mask: Uint8Array;
   /** samples */
   n: number;
-}
-
-/** Per pixel of n samples of the packed model input (`inWords` u32 per pixel): 1 where a channel is not zero. */
-export function changedPixels(words: Uint32Array, n: number, pixels: number, inWords: number): Uint8Array {
-  if (words.length < n * pixels * inWords) {
-    throw new RangeError(`changedPixels: ${words.length} input words, expected ${n} x ${pixels * inWords}`);
-  }
-  const mask = new Uint8Array(n * pixels);
-  for (let i = 0, w = 0; i < mask.length; i++) {
-    let any = words[w++]! | 0;
-    for (let j = 1; j < inWords; j++) any |= words[w++]!;
-    // 1 when any != 0 (the sign bit of any | -any), without a branch: this runs over every
-    // input pixel of every forward pass
-    mask[i] = (any | -any) >>> 31;
-  }
-  return mask;
 }
 
 /** Input rows (or columns) [lo, hi) that output row (or column) o reads. */

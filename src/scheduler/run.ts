@@ -6,7 +6,7 @@ import type { GpuRunner } from '../gpu/runner.js';
 import { settle } from '../gpu/settle.js';
 import type { Kernel } from '../gpu/kernel.js';
 import { wordsFor } from '../kernels/pack.js';
-import { changedPixels, changedSites } from '../kernels/sites.js';
+import { changedSites } from '../kernels/sites.js';
 import { inferShapes, shapeSize } from '../model/shapes.js';
 import type { ForwardResult, IntBatch, ModelSpec, Shape3 } from '../model/types.js';
 import { validateModel } from '../model/validate.js';
@@ -147,9 +147,11 @@ export class GpuModel {
 
   /**
    * Checks the input (shape, length, integer range of the input bits) and packs it as u8,
-   * 4 channels per u32. Also counts its non-zero values (the spikes of an InputData layer).
+   * 4 channels per u32. Also counts its non-zero values (the spikes of an InputData layer)
+   * and, with `track`, marks the pixels with a non-zero channel (the changed pixels of
+   * src/kernels/sites.ts), in the same pass.
    */
-  private packInput(input: IntBatch): { words: Uint32Array; nonZero: number } {
+  private packInput(input: IntBatch, track: boolean): { words: Uint32Array; nonZero: number; changed: Uint8Array | undefined } {
     const shape = this.inputShape;
     if (!Array.isArray(input.shape) || input.shape.length !== 3 || input.shape.some((d, i) => d !== shape[i])) {
       throw new RangeError(`${this.label}: input shape [${input.shape}] does not match the model input [${shape}]`);
@@ -162,15 +164,21 @@ export class GpuModel {
     const c = shape[2];
     const max = this.inputMax;
     const data = input.data;
-    // Range and count without branches (this runs over every input value of every forward):
-    // a value outside [0, max] sets the sign bit of (max - v) | v; v | -v has it when v != 0.
-    // An Int32Array holds integers only; arrays from untyped callers are tested for that too.
+    const changed = track ? new Uint8Array(input.n * shape[0] * shape[1]) : undefined;
+    // Range, count and changed pixels without branches (this runs over every input value of
+    // every forward): a value outside [0, max] sets the sign bit of (max - v) | v; x | -x has
+    // it when x != 0. An Int32Array holds integers only; other arrays are tested for that too.
     let over = 0;
     let nonZero = 0;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i]!;
-      over |= (max - v) | v;
-      nonZero += (v | -v) >>> 31;
+    for (let pixel = 0, i = 0; i < data.length; pixel++) {
+      let any = 0;
+      for (let ch = 0; ch < c; ch++, i++) {
+        const v = data[i]!;
+        over |= (max - v) | v;
+        nonZero += (v | -v) >>> 31;
+        any |= v;
+      }
+      if (changed) changed[pixel] = (any | -any) >>> 31;
     }
     if (over < 0 || !(data instanceof Int32Array)) {
       for (let i = 0; i < data.length; i++) {
@@ -182,7 +190,7 @@ export class GpuModel {
     }
     // one channel: a word per pixel holding its value, i.e. the values' own bits (a view of an
     // Int32Array, no copy); 4k channels: the bytes in order
-    if (c === 1) return { words: data instanceof Int32Array ? new Uint32Array(data.buffer, data.byteOffset, data.length) : Uint32Array.from(data), nonZero };
+    if (c === 1) return { words: data instanceof Int32Array ? new Uint32Array(data.buffer, data.byteOffset, data.length) : Uint32Array.from(data), nonZero, changed };
     const words = wordsFor(c);
     const bytes = c % 4 === 0 ? new Uint8Array(data) : new Uint8Array(input.n * shape[0] * shape[1] * words * 4);
     if (c % 4 !== 0) {
@@ -191,7 +199,7 @@ export class GpuModel {
         for (let ch = 0; ch < c; ch++, i++) bytes[base + ch] = data[i]!;
       }
     }
-    return { words: new Uint32Array(bytes.buffer), nonZero };
+    return { words: new Uint32Array(bytes.buffer), nonZero, changed };
   }
 
   /** Runs the batch through every layer; same result as referenceForward. */
@@ -200,7 +208,9 @@ export class GpuModel {
     if (opts.maxBatch !== undefined && !(Number.isInteger(opts.maxBatch) && opts.maxBatch >= 1)) {
       throw new RangeError(`maxBatch is ${opts.maxBatch}, expected an integer >= 1`);
     }
-    const { words, nonZero } = this.packInput(input);
+    // the last layer that runs over its changed sites only: the changed sites are tracked up to it
+    const tracked = this.plans.reduce((last, p, k) => (p.usesSites ? k : last), -1);
+    const { words, nonZero, changed } = this.packInput(input, tracked >= 0);
     const keepAll = opts.keepAll ?? false;
     const n = input.n;
     // outputs read back: every layer's with keepAll, else only the last
@@ -224,7 +234,9 @@ export class GpuModel {
       await this.runner.checked(`${this.label}: forward`, async () => {
         for (let start = 0; start < n; start += chunk) {
           const m = Math.min(chunk, n - start);
-          const counts = await this.runChunk(words.subarray(start * inWords, (start + m) * inWords), m, start, keepAll, layers, profile ? timings : undefined);
+          const pixels = this.inputShape[0] * this.inputShape[1];
+          const counts = await this.runChunk(words.subarray(start * inWords, (start + m) * inWords), changed?.subarray(start * pixels, (start + m) * pixels),
+            tracked, m, start, keepAll, layers, profile ? timings : undefined);
           counts.forEach((c, k) => (spikes[k]! += c));
           chunks++;
         }
@@ -236,9 +248,11 @@ export class GpuModel {
     return result;
   }
 
-  /** One chunk: upload, record every layer, read back into `layers` at sample `start`. */
+  /** One chunk: upload, record every layer (`changed`: its input's changed pixels), read back into `layers` at sample `start`. */
   private async runChunk(
     words: Uint32Array,
+    changed: Uint8Array | undefined,
+    tracked: number,
     n: number,
     start: number,
     keepAll: boolean,
@@ -277,9 +291,8 @@ export class GpuModel {
       };
       let x = take(runner.upload(words, `${this.label}:input`));
       const outputs: GPUBuffer[] = [];
-      // which sites can differ from the blank input's, layer by layer, up to the last layer that skips the others
-      const tracked = this.plans.reduce((last, p, k) => (p.usesSites ? k : last), -1);
-      let mask = tracked >= 0 ? changedPixels(words, n, this.inputShape[0] * this.inputShape[1], wordsFor(this.inputShape[2])) : undefined;
+      // which sites can differ from the blank input's, layer by layer, up to layer `tracked`
+      let mask = changed;
       for (const [k, p] of this.plans.entries()) {
         ctx.changed = mask && k <= tracked && p.geometry ? changedSites(mask, n, p.geometry) : undefined;
         if (ctx.changed) mask = ctx.changed.mask;

@@ -6,8 +6,7 @@
 // layer without activation, and batches split into chunks (a site list per chunk).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
-import { changedPixels, changedSites, type SiteGeometry } from '../../src/kernels/sites.js';
-import { wordsFor } from '../../src/kernels/pack.js';
+import { changedSites, type SiteGeometry } from '../../src/kernels/sites.js';
 import { shapeSize } from '../../src/model/shapes.js';
 import type { IntBatch, ModelSpec, Shape3 } from '../../src/model/types.js';
 import type { LayerPlan } from '../../src/scheduler/plan.js';
@@ -53,12 +52,8 @@ function plansOf(model: GpuModel): LayerPlan[] {
 /** Changed and all sites per layer of `model` for `input`, as the forward pass tracks them. */
 function siteCounts(model: GpuModel, input: IntBatch): { changed: number; all: number }[] {
   const [h, w, c] = input.shape;
-  const words = new Uint32Array(input.n * h * w * wordsFor(c));
-  input.data.forEach((v, i) => {
-    const pixel = Math.floor(i / c);
-    if (v !== 0) words[pixel * wordsFor(c) + Math.floor((i % c) / 4)] = 1;
-  });
-  let mask = changedPixels(words, input.n, h * w, wordsFor(c));
+  // a pixel is changed where a channel is not zero
+  let mask: Uint8Array = Uint8Array.from({ length: input.n * h * w }, (_, pixel) => (input.data.subarray(pixel * c, pixel * c + c).some((v) => v !== 0) ? 1 : 0));
   return plansOf(model).filter((p) => p.geometry).map((p) => {
     const g = p.geometry as SiteGeometry;
     const sites = changedSites(mask, input.n, g);

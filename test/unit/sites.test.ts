@@ -1,10 +1,11 @@
 // Changed sites (src/kernels/sites.ts): the summed-area-table test equals a pixel-by-pixel walk
 // of each site's window (or lists more sites, never fewer, where a stride above the kernel
 // leaves gaps between the taps) on random geometries (kernels, strides, paddings, pooling windows
-// that overlap, leave gaps or reach past the image) and random masks; the changed pixels of
-// packed inputs; the blank output as stored, its repetition and its spikes.
+// that overlap, leave gaps or reach past the image) and random masks; the blank output as
+// stored, its repetition and its spikes. (The changed pixels of the model input come from
+// GpuModel's input packing: test/gpu/sites.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { BlankOutput, changedPixels, changedSites, type SiteGeometry } from '../../src/kernels/sites.js';
+import { BlankOutput, changedSites, type SiteGeometry } from '../../src/kernels/sites.js';
 import { mulberry32, randInt } from '../helpers/builders.js';
 
 /** Whether pooled site (oy, ox) reads a changed pixel, walking every conv position and tap. */
@@ -87,17 +88,6 @@ describe('changedSites', () => {
   it('rejects a mask of the wrong size', () => {
     const g = randomGeometry(mulberry32(3));
     expect(() => changedSites(new Uint8Array(g.inH * g.inW + 1), 1, g)).toThrow(/a mask of \d+ pixels, expected 1 x \d+/);
-  });
-});
-
-describe('changedPixels', () => {
-  it('marks the pixels with a non-zero word, over 1 and several words per pixel', () => {
-    const words = Uint32Array.from([0, 5, 0, 0, 0x80000000, 0, 0, 0, 1]);
-    expect(Array.from(changedPixels(words, 1, 9, 1))).toEqual([0, 1, 0, 0, 1, 0, 0, 0, 1]);
-    // 3 pixels of 3 words: pixel 0 all zero, pixel 1 the top bit of its last word, pixel 2 its first word
-    expect(Array.from(changedPixels(Uint32Array.from([0, 0, 0, 0, 0, 0x80000000, 1, 0, 0]), 1, 3, 3))).toEqual([0, 1, 1]);
-    expect(Array.from(changedPixels(Uint32Array.from([0, 0, 0, 0, 7, 0]), 2, 1, 3))).toEqual([0, 1]);
-    expect(() => changedPixels(new Uint32Array(5), 2, 3, 1)).toThrow(/5 input words, expected 2 x 3/);
   });
 });
 
