@@ -7,7 +7,8 @@
 // Which sites change is geometry alone, tracked on the host from the model input (GpuModel
 // marks its changed pixels while it packs it): an input pixel is changed where a channel is not zero; an
 // output site is changed where its window (pooling window x conv taps) holds a changed input
-// pixel. A summed-area table of the changed pixels per sample gives each window in four lookups.
+// pixel. The changed pixels are kept as bit rows (PixelBits): a window is the OR of its input
+// rows, masked to its columns, a few word operations per site.
 // The window is taken as its bounding box, so a stride above the kernel (rows or columns
 // between the taps) can list a site that is not changed: computed, never wrong.
 import type { Shape3 } from '../model/types.js';
@@ -20,12 +21,46 @@ export type SiteGeometry = Pick<
   'inH' | 'inW' | 'kernel' | 'stride' | 'padTop' | 'padLeft' | 'convH' | 'convW' | 'pool' | 'outH' | 'outW'
 >;
 
+/**
+ * Changed pixels of n maps of h x w, as bit rows: pixel (s, y, x) is bit x & 31 of word
+ * (s * h + y) * rowWords + (x >> 5).
+ */
+export class PixelBits {
+  readonly rowWords: number;
+
+  constructor(readonly n: number, readonly h: number, readonly w: number, readonly bits = new Uint32Array(n * h * Math.ceil(w / 32))) {
+    this.rowWords = Math.ceil(w / 32);
+    if (bits.length !== n * h * this.rowWords) throw new RangeError(`PixelBits: ${bits.length} words, expected ${n} x ${h} x ${this.rowWords}`);
+  }
+
+  /** From one byte per pixel (1: changed). */
+  static fromMask(mask: ArrayLike<number>, n: number, h: number, w: number): PixelBits {
+    const out = new PixelBits(n, h, w);
+    for (let i = 0; i < n * h * w; i++) if (mask[i]) out.set(Math.floor(i / (h * w)), Math.floor(i / w) % h, i % w);
+    return out;
+  }
+
+  set(s: number, y: number, x: number): void {
+    this.bits[(s * this.h + y) * this.rowWords + (x >>> 5)]! |= 1 << (x & 31);
+  }
+
+  has(s: number, y: number, x: number): boolean {
+    return ((this.bits[(s * this.h + y) * this.rowWords + (x >>> 5)]! >>> (x & 31)) & 1) === 1;
+  }
+
+  /** Samples [a, b) (a view, no copy). */
+  samples(a: number, b: number): PixelBits {
+    const size = this.h * this.rowWords;
+    return new PixelBits(b - a, this.h, this.w, this.bits.subarray(a * size, b * size));
+  }
+}
+
 /** The changed output sites of a layer for n samples. */
 export interface ChangedSites {
   /** pooled pixel indices (s * outH + y) * outW + x, ascending */
   sites: Uint32Array<ArrayBuffer>;
-  /** per output pixel of every sample: 1 where changed (the next layer's input) */
-  mask: Uint8Array;
+  /** the changed output pixels (the next layer's input) */
+  next: PixelBits;
   /** samples */
   n: number;
 }
@@ -47,40 +82,66 @@ function spans(out: number, poolSize: number, poolStride: number, poolPad: numbe
   });
 }
 
-/** The sites of a layer whose window holds a changed pixel of its input `mask` (n x inH x inW). */
-export function changedSites(mask: Uint8Array, n: number, g: SiteGeometry): ChangedSites {
+/** The sites of a layer whose window holds a changed pixel of its input (n maps of inH x inW). */
+export function changedSites(changed: PixelBits, g: SiteGeometry): ChangedSites {
   const { inH, inW, outH, outW } = g;
-  if (mask.length !== n * inH * inW) throw new RangeError(`changedSites: a mask of ${mask.length} pixels, expected ${n} x ${inH * inW}`);
+  const n = changed.n;
+  if (changed.h !== inH || changed.w !== inW) throw new RangeError(`changedSites: changed pixels of ${changed.h} x ${changed.w}, expected ${inH} x ${inW}`);
   const rows = spans(outH, g.pool.size[0], g.pool.stride[0], g.pool.padTop, g.convH, g.kernel[0], g.stride, g.padTop, inH);
   const cols = spans(outW, g.pool.size[1], g.pool.stride[1], g.pool.padLeft, g.convW, g.kernel[1], g.stride, g.padLeft, inW);
-  const side = inW + 1;
-  // sat[(y + 1) * side + x + 1]: changed pixels in rows <= y, columns <= x (row 0 and column 0 stay 0)
-  const sat = new Int32Array((inH + 1) * side);
-  const sites = new Uint32Array(n * outH * outW);
-  const out = new Uint8Array(n * outH * outW);
-  let count = 0;
-  for (let s = 0, i = 0; s < n; s++) {
-    for (let y = 0, k = side + 1; y < inH; y++, k++) {
-      let row = 0;
-      for (let x = 0; x < inW; x++, k++) {
-        row += mask[i++]!;
-        sat[k] = sat[k - side]! + row;
-      }
+  // per output column: the (word, mask) pairs of its input columns, flat, [colStart[x], colStart[x + 1])
+  const colStart = new Int32Array(outW + 1);
+  const words: number[] = [];
+  const masks: number[] = [];
+  cols.forEach((c, ox) => {
+    for (let x = c.lo; x < c.hi; ) {
+      const word = x >>> 5;
+      const end = Math.min(c.hi, (word + 1) * 32);
+      words.push(word);
+      masks.push(end - x === 32 ? 0xffffffff : (((1 << (end - x)) - 1) << (x & 31)) >>> 0);
+      x = end;
     }
-    for (let oy = 0, site = s * outH * outW; oy < outH; oy++) {
+    colStart[ox + 1] = words.length;
+  });
+  const colWord = Int32Array.from(words);
+  const colMask = Uint32Array.from(masks);
+  const always = Uint8Array.from(cols, (c) => (c.always ? 1 : 0));
+  const rw = changed.rowWords;
+  const bits = changed.bits;
+  const rowOr = new Uint32Array(rw);
+  const next = new PixelBits(n, outH, outW);
+  const nextBits = next.bits;
+  const sites = new Uint32Array(n * outH * outW);
+  let count = 0;
+  // (plain loops and incremental indices: this runs over every site of every forward pass)
+  for (let s = 0, site = 0, nextRow = 0; s < n; s++) {
+    for (let oy = 0; oy < outH; oy++, nextRow += next.rowWords) {
       const r = rows[oy]!;
+      // the window rows' changed pixels, ORed
+      for (let j = 0; j < rw; j++) rowOr[j] = 0;
+      for (let y = r.lo; y < r.hi; y++) {
+        const base = (s * inH + y) * rw;
+        for (let j = 0; j < rw; j++) rowOr[j]! |= bits[base + j]!;
+      }
+      // branch-free (whether a site changes is data: a branch on it mispredicts): each site is
+      // written, and kept by advancing `count` by its bit
+      const rowAlways = r.always ? 1 : 0;
+      let acc = 0;
       for (let ox = 0; ox < outW; ox++, site++) {
-        const c = cols[ox]!;
-        const changed = r.always || c.always
-          || sat[r.hi * side + c.hi]! - sat[r.lo * side + c.hi]! - sat[r.hi * side + c.lo]! + sat[r.lo * side + c.lo]! > 0;
-        if (changed) {
-          sites[count++] = site;
-          out[site] = 1;
+        let hit = rowAlways | always[ox]!;
+        for (let k = colStart[ox]!, end = colStart[ox + 1]!; k < end; k++) hit |= rowOr[colWord[k]!]! & colMask[k]!;
+        const bit = (hit | -hit) >>> 31;
+        sites[count] = site;
+        count += bit;
+        acc |= bit << (ox & 31);
+        if ((ox & 31) === 31 || ox === outW - 1) {
+          nextBits[nextRow + (ox >>> 5)] = acc;
+          acc = 0;
         }
       }
     }
   }
-  return { sites: sites.subarray(0, count), mask: out, n };
+  return { sites: sites.subarray(0, count), next, n };
 }
 
 /** A layer's output for a blank model input, as the GPU stores it, and what filling it costs. */

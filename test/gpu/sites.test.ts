@@ -6,7 +6,7 @@
 // layer without activation, and batches split into chunks (a site list per chunk).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
-import { changedSites, type SiteGeometry } from '../../src/kernels/sites.js';
+import { changedSites, PixelBits, type SiteGeometry } from '../../src/kernels/sites.js';
 import { shapeSize } from '../../src/model/shapes.js';
 import type { IntBatch, ModelSpec, Shape3 } from '../../src/model/types.js';
 import type { LayerPlan } from '../../src/scheduler/plan.js';
@@ -53,11 +53,12 @@ function plansOf(model: GpuModel): LayerPlan[] {
 function siteCounts(model: GpuModel, input: IntBatch): { changed: number; all: number }[] {
   const [h, w, c] = input.shape;
   // a pixel is changed where a channel is not zero
-  let mask: Uint8Array = Uint8Array.from({ length: input.n * h * w }, (_, pixel) => (input.data.subarray(pixel * c, pixel * c + c).some((v) => v !== 0) ? 1 : 0));
+  const pixels = Uint8Array.from({ length: input.n * h * w }, (_, pixel) => (input.data.subarray(pixel * c, pixel * c + c).some((v) => v !== 0) ? 1 : 0));
+  let mask = PixelBits.fromMask(pixels, input.n, h, w);
   return plansOf(model).filter((p) => p.geometry).map((p) => {
     const g = p.geometry as SiteGeometry;
-    const sites = changedSites(mask, input.n, g);
-    mask = sites.mask;
+    const sites = changedSites(mask, g);
+    mask = sites.next;
     return { changed: sites.sites.length, all: input.n * g.outH * g.outW };
   });
 }

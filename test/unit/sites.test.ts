@@ -5,7 +5,7 @@
 // stored, its repetition and its spikes. (The changed pixels of the model input come from
 // GpuModel's input packing: test/gpu/sites.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { BlankOutput, changedSites, type SiteGeometry } from '../../src/kernels/sites.js';
+import { BlankOutput, changedSites, PixelBits, type SiteGeometry } from '../../src/kernels/sites.js';
 import { mulberry32, randInt } from '../helpers/builders.js';
 
 /** Whether pooled site (oy, ox) reads a changed pixel, walking every conv position and tap. */
@@ -31,16 +31,17 @@ function walk(mask: Uint8Array, s: number, g: SiteGeometry, oy: number, ox: numb
   return changed || positions === 0;
 }
 
-function randomGeometry(rng: () => number): SiteGeometry {
+/** Small maps, or (wide) rows of several 32-bit words with pooling windows up to 40 wide. */
+function randomGeometry(rng: () => number, wide = false): SiteGeometry {
   const inH = randInt(rng, 1, 13);
-  const inW = randInt(rng, 1, 13);
+  const inW = wide ? randInt(rng, 30, 100) : randInt(rng, 1, 13);
   const kernel: [number, number] = [randInt(rng, 1, 5), randInt(rng, 1, 5)];
   const stride = randInt(rng, 1, 2);
   const padTop = randInt(rng, 0, kernel[0] - 1);
   const padLeft = randInt(rng, 0, kernel[1] - 1);
   const convH = Math.max(1, Math.floor((inH + 2 * padTop - kernel[0]) / stride) + 1);
   const convW = Math.max(1, Math.floor((inW + 2 * padLeft - kernel[1]) / stride) + 1);
-  const size: [number, number] = [randInt(rng, 1, 3), randInt(rng, 1, 3)];
+  const size: [number, number] = [randInt(rng, 1, 3), wide ? randInt(rng, 1, 40) : randInt(rng, 1, 3)];
   const pstride: [number, number] = [randInt(rng, 1, 3), randInt(rng, 1, 3)];
   const pool = { size, stride: pstride, padTop: randInt(rng, 0, size[0] - 1), padLeft: randInt(rng, 0, size[1] - 1), sum: false };
   // one more output than the windows need: the last may hold no conv position
@@ -55,12 +56,12 @@ describe('changedSites', () => {
     let listed = 0;
     let skipped = 0;
     for (let c = 0; c < 300; c++) {
-      const g = randomGeometry(rng);
+      const g = randomGeometry(rng, c % 3 === 0);
       const n = randInt(rng, 1, 3);
       // sparse, dense, empty or full masks
       const density = [0, 0.02, 0.1, 0.5, 1][c % 5]!;
       const mask = Uint8Array.from({ length: n * g.inH * g.inW }, () => (rng() < density ? 1 : 0));
-      const got = changedSites(mask, n, g);
+      const got = changedSites(PixelBits.fromMask(mask, n, g.inH, g.inW), g);
       const want: number[] = [];
       for (let s = 0; s < n; s++) {
         for (let oy = 0; oy < g.outH; oy++) {
@@ -68,7 +69,7 @@ describe('changedSites', () => {
         }
       }
       const sites = Array.from(got.sites);
-      expect(Array.from(got.mask).flatMap((m, i) => (m ? [i] : []))).toEqual(sites);
+      expect(Array.from({ length: n * g.outH * g.outW }, (_, i) => i).filter((i) => got.next.has(Math.floor(i / (g.outH * g.outW)), Math.floor(i / g.outW) % g.outH, i % g.outW))).toEqual(sites);
       if (g.stride <= Math.min(...g.kernel)) {
         expect(sites, JSON.stringify({ c, g, n })).toEqual(want);
       } else {
@@ -85,9 +86,25 @@ describe('changedSites', () => {
     expect(skipped).toBeGreaterThan(1000);
   });
 
-  it('rejects a mask of the wrong size', () => {
+  it('rejects changed pixels of the wrong size', () => {
     const g = randomGeometry(mulberry32(3));
-    expect(() => changedSites(new Uint8Array(g.inH * g.inW + 1), 1, g)).toThrow(/a mask of \d+ pixels, expected 1 x \d+/);
+    expect(() => changedSites(new PixelBits(1, g.inH + 1, g.inW), g)).toThrow(/changed pixels of \d+ x \d+, expected \d+ x \d+/);
+  });
+});
+
+describe('PixelBits', () => {
+  it('holds one bit per pixel in rows of 32-bit words; samples are views', () => {
+    const rng = mulberry32(5);
+    const [n, h, w] = [3, 4, 70];
+    const mask = Uint8Array.from({ length: n * h * w }, () => (rng() < 0.3 ? 1 : 0));
+    const bits = PixelBits.fromMask(mask, n, h, w);
+    expect(bits.rowWords).toBe(3);
+    expect(bits.bits.length).toBe(n * h * 3);
+    for (let i = 0; i < mask.length; i++) expect(bits.has(Math.floor(i / (h * w)), Math.floor(i / w) % h, i % w)).toBe(mask[i] === 1);
+    const tail = bits.samples(1, 3);
+    expect(tail.n).toBe(2);
+    for (let i = 0; i < 2 * h * w; i++) expect(tail.has(Math.floor(i / (h * w)), Math.floor(i / w) % h, i % w)).toBe(mask[h * w + i] === 1);
+    expect(() => new PixelBits(2, 2, 40, new Uint32Array(3))).toThrow(/3 words, expected 2 x 2 x 2/);
   });
 });
 
