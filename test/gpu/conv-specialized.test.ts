@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
 import { chooseEncoding, type ConvKernelParams } from '../../src/kernels/index.js';
-import { MAX_LAYER_TERMS, MAX_TILE_TERMS, specializeConv, specializedBody, specializeSeparable, type Specialization } from '../../src/kernels/conv-specialized.js';
+import { MAX_LAYER_TERMS, MAX_TILE_TERMS, specializeConv, specializedBody, specializeSeparable, type SpecializedConvParams, type Specialization } from '../../src/kernels/conv-specialized.js';
 import { convOutputShape, inferShapes } from '../../src/model/shapes.js';
 import type { ModelSpec, Pooling, Shape3 } from '../../src/model/types.js';
 import { planModel } from '../../src/scheduler/plan.js';
@@ -237,6 +237,30 @@ describe('forced on, bit-exact with the reference', () => {
     expect(layers).toBe(8);
     // 8-bit input (the WIDE loads), 1-bit weights, 5x5 kernel
     await checkForced({ inputShape: [7, 7, 2], inputBits: 8, layers: [{ kind: 'InputData' }, { kind: 'SeparableConvolutional', kernel: [5, 5], padding: 'same', weightBits: 1, filters: 6, pooling: 'max' }] });
+  });
+
+  it('one-position windows of large kernels (dense, an unpooled 5x5 conv) are summed kernel row by kernel row', async () => {
+    const spec = randomModel(++seed, {
+      inputShape: [7, 6, 3],
+      layers: [
+        { kind: 'InputConvolutional', kernel: [5, 5], stride: 1, padding: 'same', filters: 18, pooling: 'none', weightBits: 4 },
+        { kind: 'FullyConnected', units: 11, weightBits: 2, activation: false },
+      ],
+    });
+    const plans = planModel(runner, spec, 'always');
+    try {
+      for (const index of [0, 1]) {
+        const [first] = (plans[index] as unknown as { special: SpecializedConvParams[] }).special;
+        const body = specializedBody(first!);
+        // one += per kernel row and output channel that has weights; loads between them
+        expect(body).toMatch(/var s_0_0_0 = 0\.0;/);
+        expect(body.match(/ \+= /g)!.length).toBeGreaterThan(first!.kernel[0]);
+        expect(body.indexOf('load_word')).toBeGreaterThan(body.indexOf('var s_0_0_0'));
+      }
+    } finally {
+      for (const p of plans) p.release(runner);
+    }
+    await check(spec, seed, 'always');
   });
 
   it('SeparableConvolutional split over two pipelines (tiles 0-2, then 3)', async () => {
