@@ -110,13 +110,26 @@ const MAX_TAPS_AT_ONCE = 9;
 export function specializedBody(p: SpecializedConvParams): string {
   const [kh, kw] = p.kernel;
   const cin = p.inC;
-  const loads = new Map<string, string>();
+  const loaded = new Set<string>();
+  /** loads named since the last emit() */
+  let pending: string[] = [];
   const lines: string[] = [];
+  /**
+   * Appends a statement after the loads its expressions named: each input word is loaded once,
+   * just before its first use (short live ranges compile faster; see byRow below).
+   */
+  const emit = (line: string) => {
+    lines.push(...pending, line);
+    pending = [];
+  };
   /** channel ch of the input under tap (ky, kx) of conv position (dy, dx) of the window */
   const value = (dy: number, dx: number, ky: number, kx: number, ch: number) => () => {
     const [r, c, j] = [dy * p.stride + ky, dx * p.stride + kx, Math.floor(ch / 4)];
     const name = `v_${r}_${c}_${j}`;
-    if (!loads.has(name)) loads.set(name, `  let ${name} = load_word(n, iy0 + ${r}, ix0 + ${c}, ${j}u);`);
+    if (!loaded.has(name)) {
+      loaded.add(name);
+      pending.push(`  let ${name} = load_word(n, iy0 + ${r}, ix0 + ${c}, ${j}u);`);
+    }
     return `${name}[${ch % 4}]`;
   };
   const dw = p.depthwise;
@@ -124,7 +137,7 @@ export function specializedBody(p: SpecializedConvParams): string {
   /** weight of row r, channel k of tile t (of this pipeline) */
   const weight = (t: number, r: number, k: number) => p.weights[(t * rows + r) * TILE + k]!;
   const pools = Array.from({ length: p.tiles }, (_, t) => `pool_${t}`);
-  for (const pool of pools) lines.push(`  var ${pool} = Tile(init, init, init, init);`);
+  for (const pool of pools) emit(`  var ${pool} = Tile(init, init, init, init);`);
   for (const [dy, dx] of windowPositions(p)) {
     // the inputs of the weights: the taps (conv), or the depthwise potentials of this conv
     // position (separable), each computed once for every channel of the pipeline's tiles
@@ -138,7 +151,7 @@ export function specializedBody(p: SpecializedConvParams): string {
         const sum = groupedSum(taps);
         if (sum === undefined) continue;
         const name = `d_${dy}_${dx}_${ch}`;
-        lines.push(`  let ${name} = ${sum};`);
+        emit(`  let ${name} = ${sum};`);
         potentials.push([ch, name]);
       }
       terms = (t, k) => potentials.map(([ch, d]) => [weight(t, ch, k), () => d]);
@@ -154,41 +167,38 @@ export function specializedBody(p: SpecializedConvParams): string {
       };
     }
     // A window of one position with a large kernel (a dense layer, or an unpooled 5x5 conv):
-    // the sums are built kernel row by kernel row, each row's loads just before its terms.
-    // The same sums, in another order (exact: integers below 2^24); short live ranges instead
-    // of every load live at once: a dense layer of 1,024 inputs compiled in 1.2 s instead of 3 s.
+    // the sums are built kernel row by kernel row, so that each row's loads come just before
+    // its terms. The same sums in another order (exact: integers below 2^24), and short live
+    // ranges instead of every load live at once: a dense layer of 1,024 inputs compiled in
+    // 1.2 s instead of 3 s.
     const byRow = !dw && windowPositions(p).length === 1 && kh * kw > MAX_TAPS_AT_ONCE;
     if (byRow) {
       const names = pools.flatMap((_, t) => Array.from({ length: TILE }, (_, k) => `s_${dy}_${dx}_${t * TILE + k}`));
-      for (const name of names) lines.push(`  var ${name} = 0.0;`);
+      for (const name of names) emit(`  var ${name} = 0.0;`);
       for (let ky = 0; ky < kh; ky++) {
-        const declared = loads.size;
-        const row: string[] = [];
         pools.forEach((_, t) => {
           for (let k = 0; k < TILE; k++) {
             const sum = groupedSum(terms(t, k).filter((_, i) => Math.floor(i / (kw * cin)) === ky));
-            if (sum !== undefined) row.push(`  ${names[t * TILE + k]} += ${sum};`);
+            if (sum !== undefined) emit(`  ${names[t * TILE + k]} += ${sum};`);
           }
         });
-        lines.push(...[...loads.values()].slice(declared), ...row);
       }
-      loads.clear();
     }
     pools.forEach((pool, t) => {
       const sums: string[] = [];
       for (let k = 0; k < TILE; k++) {
         const name = `s_${dy}_${dx}_${t * TILE + k}`;
-        if (!byRow) lines.push(`  let ${name} = ${groupedSum(terms(t, k)) ?? '0.0'};`);
+        if (!byRow) emit(`  let ${name} = ${groupedSum(terms(t, k)) ?? '0.0'};`);
         sums.push(name);
       }
       const quads = [0, 4, 8, 12].map((q) => `potentials(${sums.slice(q, q + 4).join(', ')})`);
-      lines.push(`  ${pool} = pool_in(${pool}, Tile(${quads.join(', ')}), cy0 + ${dy}, cx0 + ${dx});`);
+      emit(`  ${pool} = pool_in(${pool}, Tile(${quads.join(', ')}), cy0 + ${dy}, cx0 + ${dx});`);
     });
   }
-  pools.forEach((pool, t) => lines.push(p.scaled && p.activate
+  pools.forEach((pool, t) => emit(p.scaled && p.activate
     ? `  emit_tile_scaled(${pool}, pixel, ${p.tile + t}u, ${[0, 1, 2, 3].map((m) => actScale(p.scaled!, (p.tile + t) * TILE + 4 * m)).join(', ')});`
     : `  emit_tile(${pool}, pixel, ${p.tile + t}u);`));
-  return [...loads.values(), ...lines].join('\n');
+  return lines.join('\n');
 }
 
 function nonZero(weights: Int8Array): number {
