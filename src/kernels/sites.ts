@@ -144,6 +144,9 @@ export function changedSites(changed: PixelBits, g: SiteGeometry): ChangedSites 
   return { sites: sites.subarray(0, count), next, n };
 }
 
+/** Bytes of blank output BlankOutput.pieces hands out at once. */
+export const BLANK_PIECE_BYTES = 4 * 2 ** 20;
+
 /** A layer's output for a blank model input, as the GPU stores it, and what filling it costs. */
 export class BlankOutput {
   /** stored u32 words of one sample's output: packed u8 activations or i32 potentials per pixel */
@@ -178,14 +181,21 @@ export class BlankOutput {
     this.total = this.spikes.reduce((a, b) => a + b, 0);
   }
 
-  /** The blank output of n samples (a cached array; do not modify). */
-  samples(n: number): Uint32Array<ArrayBuffer> {
-    const size = n * this.words.length;
+  /**
+   * The blank output of n samples as pieces of at most BLANK_PIECE_BYTES (one sample if it is
+   * larger), to write one after the other: the host keeps one piece, not a whole chunk's output.
+   * The pieces share a cached array; write each before asking for the next.
+   */
+  *pieces(n: number): Generator<{ sample: number; data: Uint32Array<ArrayBuffer> }> {
+    const per = Math.max(1, Math.min(n, Math.floor(BLANK_PIECE_BYTES / this.words.byteLength)));
+    const size = per * this.words.length;
     if (this.repeated.length < size) {
       this.repeated = new Uint32Array(size);
       for (let i = 0; i < size; i += this.words.length) this.repeated.set(this.words, i);
     }
-    return this.repeated.subarray(0, size);
+    for (let sample = 0; sample < n; sample += per) {
+      yield { sample, data: this.repeated.subarray(0, Math.min(per, n - sample) * this.words.length) };
+    }
   }
 
   /** Spikes of the blank output at every site of n samples but the listed ones. */

@@ -172,7 +172,7 @@ class SiteSkip {
     const all = ctx.n * this.blank.spikes.length;
     if (sites.length < all) {
       if (this.blank.zero) ctx.encoder.clearBuffer(out, 0, ctx.n * this.blank.words.byteLength);
-      else ctx.runner.device.queue.writeBuffer(out, 0, this.blank.samples(ctx.n));
+      else for (const { sample, data } of this.blank.pieces(ctx.n)) ctx.runner.device.queue.writeBuffer(out, sample * this.blank.words.byteLength, data);
       ctx.addSpikes(this.slot, this.blank.spikesBesides(sites, ctx.n));
     }
     const list = ctx.buffer(Math.max(4, sites.byteLength), `${label}:sites`);

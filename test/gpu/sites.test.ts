@@ -6,7 +6,7 @@
 // layer without activation, and batches split into chunks (a site list per chunk).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
-import { changedSites, PixelBits, type SiteGeometry } from '../../src/kernels/sites.js';
+import { BLANK_PIECE_BYTES, changedSites, PixelBits, type SiteGeometry } from '../../src/kernels/sites.js';
 import { shapeSize } from '../../src/model/shapes.js';
 import type { IntBatch, ModelSpec, Shape3 } from '../../src/model/types.js';
 import type { LayerPlan } from '../../src/scheduler/plan.js';
@@ -129,6 +129,21 @@ describe('specialised kernels over changed sites', () => {
     expect(sited[0]).toBe(true);
     expect(sited[2]).toBe(true);
     expect(counts[2]!.changed).toBeLessThan(counts[2]!.all);
+  });
+
+  it('a blank output larger than a piece (BLANK_PIECE_BYTES) is written piece by piece', async () => {
+    // the first layer saturates everywhere, so a blank window fires; the second keeps 32 x 32 x 64
+    // i32 potentials, 256 KiB per sample: 5 MiB for the batch of 20, two pieces
+    const { sited, counts } = await check({
+      inputShape: [32, 32, 1],
+      layers: [
+        { kind: 'InputConvolutional', kernel: [3, 3], stride: 1, padding: 'same', filters: 4, pooling: 'none', weightBits: 4, actBits: 2, thresholds: 'saturate' },
+        { kind: 'Convolutional', kernel: [1, 1], stride: 1, padding: 'valid', filters: 64, pooling: 'none', weightBits: 2, activation: false },
+      ],
+    }, 20);
+    expect(sited).toEqual([true, true]);
+    expect(counts[1]!.changed).toBeLessThan(counts[1]!.all);
+    expect(counts[1]!.all * 64 * 4).toBeGreaterThan(BLANK_PIECE_BYTES);
   });
 
   it('random models on blank-background inputs', async () => {

@@ -5,7 +5,7 @@
 // stored, its repetition and its spikes. (The changed pixels of the model input come from
 // GpuModel's input packing: test/gpu/sites.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { BlankOutput, changedSites, PixelBits, type SiteGeometry } from '../../src/kernels/sites.js';
+import { BLANK_PIECE_BYTES, BlankOutput, changedSites, PixelBits, type SiteGeometry } from '../../src/kernels/sites.js';
 import { mulberry32, randInt } from '../helpers/builders.js';
 
 /** Whether pooled site (oy, ox) reads a changed pixel, walking every conv position and tap. */
@@ -118,11 +118,24 @@ describe('BlankOutput', () => {
     expect(Array.from(b.spikes)).toEqual([2, 0]);
     expect(b.zero).toBe(false);
     expect(b.total).toBe(2);
-    expect(Array.from(b.samples(2))).toEqual([3 << 8, 15, 0, 0, 3 << 8, 15, 0, 0]);
-    expect(Array.from(b.samples(1))).toEqual([3 << 8, 15, 0, 0]);
+    const pieces = (n: number) => [...b.pieces(n)].map(({ sample, data }) => [sample, Array.from(data)]);
+    expect(pieces(2)).toEqual([[0, [3 << 8, 15, 0, 0, 3 << 8, 15, 0, 0]]]);
+    expect(pieces(1)).toEqual([[0, [3 << 8, 15, 0, 0]]]);
     // sites listed (computed): 0 and 3 (sample 1, pixel 1); the others keep the blank output
     expect(b.spikesBesides(Uint32Array.from([0, 3]), 2)).toBe(2);
     expect(b.spikesBesides(new Uint32Array(0), 3)).toBe(6);
+  });
+
+  it('hands a large blank output out in pieces of at most BLANK_PIECE_BYTES (one sample when a sample is larger)', () => {
+    // 64 x 64 x 64 potentials: 1 MiB per sample, 4 samples per piece
+    const big = new BlankOutput(new Int32Array(64 * 64 * 64).fill(-2), [64, 64, 64], false);
+    const pieces = [...big.pieces(10)];
+    expect(pieces.map((p) => [p.sample, p.data.byteLength])).toEqual([[0, 4 * 2 ** 20], [4, 4 * 2 ** 20], [8, 2 * 2 ** 20]]);
+    expect(BLANK_PIECE_BYTES).toBe(4 * 2 ** 20);
+    expect(pieces[2]!.data.every((w) => w === 2 ** 32 - 2)).toBe(true);
+    // a sample above the piece size: one sample per piece
+    const huge = new BlankOutput(new Int32Array(128 * 128 * 80), [128, 128, 80], false);
+    expect([...huge.pieces(3)].map((p) => p.sample)).toEqual([0, 1, 2]);
   });
 
   it('keeps potentials as i32 (negative ones too); all zero is flagged', () => {
