@@ -44,13 +44,27 @@ fn pooled(n: u32, py: u32, px: u32, tile: u32) -> Tile {
   return pool;
 }
 
+#if SITES
+/** the pooled positions ((n * OUT_H + y) * OUT_W + x) to compute, params.sites of them (src/kernels/sites.ts) */
+@group(0) @binding(8) var<storage, read> sites: array<u32>;
+#endif
+
 /**
  * Invocation t of a pooled conv kernel (one per sample, pooled position and tile, tile fastest:
- * pooledInvocations in src/kernels/conv.ts): pools, activates, stores and counts its tile.
+ * pooledInvocations in src/kernels/conv.ts; variant SITES: one per listed site and tile):
+ * pools, activates, stores and counts its tile.
  */
 fn emit_pooled(t: u32) {
+#if SITES
+  if (t < params.sites * TILES) {
+    let pixel = sites[t / TILES];
+    let site = site_of(pixel, OUT_H, OUT_W, 1u);
+    emit_tile(pooled(site.n, site.y, site.x, t % TILES), pixel, t % TILES);
+  }
+#else
   if (t < params.n * OUT_H * OUT_W * TILES) {
     let site = site_of(t, OUT_H, OUT_W, TILES);
     emit_tile(pooled(site.n, site.y, site.x, site.group), site.pixel, site.group);
   }
+#endif
 }

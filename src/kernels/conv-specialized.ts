@@ -48,8 +48,6 @@ export interface SpecializedConvParams extends ConvKernelParams {
   weightsHash: string;
   /** an input value can exceed 127 (WIDE variant) */
   wide: boolean;
-  /** runs over a list of sites (SITES variant, src/kernels/sites.ts) instead of every pooled position */
-  sites?: boolean;
   /** the layer's activation constants, compiled in (akida_activate4_scaled), where exact */
   scaled?: ScaledActivation;
 }

@@ -36,6 +36,11 @@ export interface PooledOutput extends EpilogueParams {
   outH: number;
   outW: number;
   encoding: WeightEncoding;
+  /**
+   * SITES variant: the invocations run over a list of pooled positions (the changed sites of
+   * src/kernels/sites.ts, params.sites of them) instead of every one
+   */
+  sites?: boolean;
 }
 
 /** Where the pooling windows lie: the constants both conv forms read (conv_specialized.wgsl too). */
@@ -82,8 +87,8 @@ const joined = wgsl(indexLib, windowLib, tapsLib, tileLib, activationLib, epilog
 
 export const conv: Kernel<ConvKernelParams> = {
   name: 'conv2d',
-  source: (p) => preprocess(joined, { ...encodingFlags(p.encoding), SINGLE: p.inC === 1 }),
-  cacheKey: (p) => `${p.encoding}|${constantsKey(constants(p))}`,
+  source: (p) => preprocess(joined, { ...encodingFlags(p.encoding), SINGLE: p.inC === 1, SITES: p.sites ?? false }),
+  cacheKey: (p) => `${p.encoding}|${p.sites ?? false}|${constantsKey(constants(p))}`,
   constants,
   workgroupSize: WORKGROUP_SIZE,
 };

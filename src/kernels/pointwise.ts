@@ -26,8 +26,8 @@ const joined = wgsl(indexLib, windowLib, tileLib, activationLib, epilogueLib, po
 
 export const pointwise: Kernel<PointwiseKernelParams> = {
   name: 'pointwise',
-  source: (p) => preprocess(joined, encodingFlags(p.encoding)),
-  cacheKey: (p) => `${p.encoding}|${constantsKey(constants(p))}`,
+  source: (p) => preprocess(joined, { ...encodingFlags(p.encoding), SITES: p.sites ?? false }),
+  cacheKey: (p) => `${p.encoding}|${p.sites ?? false}|${constantsKey(constants(p))}`,
   constants,
   workgroupSize: WORKGROUP_SIZE,
 };

@@ -17,6 +17,7 @@ import {
   pixelEventsInvocations,
   pointwise,
   pooledInvocations,
+  tilesFor,
   wordsFor,
   type ConvKernelParams,
   type DepthwiseKernelParams,
@@ -293,7 +294,7 @@ class ConvPlan implements LayerPlan {
   private readonly params: ConvKernelParams;
   /** per tile, when the layer runs specialised kernels (weights compiled in, no event lists) */
   private readonly special: SpecializedConvParams[] | undefined;
-  /** specialised: the kernels run over the changed sites only */
+  /** the kernels run over the changed sites only (when the model's blank output is known) */
   private readonly skip: SiteSkip | undefined;
   private readonly label: string;
   private readonly uploads: TileUploads;
@@ -322,21 +323,28 @@ class ConvPlan implements LayerPlan {
     ({ tiles: this.special, skip: this.skip } = finishSpecialized(
       specializeConv(this.params, conv.weights, conv.weightBits, conv.flipped, maxInput, specialize), conv.activation, blank, index,
     ));
+    // the generic kernel skips blank windows in the same way (pool.wgsl, SITES)
+    if (!this.special && blank) {
+      this.skip = new SiteSkip(blank, index);
+      this.params = { ...this.params, sites: true };
+    }
     // one input channel, or specialised kernels: the conv reads the packed input directly
     this.ev = cin === 1 || this.special ? undefined : { pixels: inShape[0] * inShape[1], channels: cin };
     this.label = `${layer.kind === 'FullyConnected' ? 'dense' : 'conv2d'}:L${index}`;
     this.packed = conv.activation !== null;
     this.outShape = [this.params.outH, this.params.outW, conv.filters];
     const out = outputBytes(this.outShape, this.packed);
+    // the site list: a u32 per pooled position
+    const sites = this.skip ? [this.params.outH * this.params.outW * 4] : [];
     if (this.ev) {
       const e = pixelEventsBytes(this.ev);
-      this.bytesPerSample = [out, e.events, e.counts];
+      this.bytesPerSample = [out, e.events, e.counts, ...sites];
       this.invocationsPerSample = Math.max(pooledInvocations(this.params, 1), pixelEventsInvocations(this.ev, 1));
     } else if (this.special) {
-      this.bytesPerSample = this.skip ? [out, this.params.outH * this.params.outW * 4] : [out];
+      this.bytesPerSample = [out, ...sites];
       this.invocationsPerSample = specializedInvocations(this.params, 1);
     } else {
-      this.bytesPerSample = [out];
+      this.bytesPerSample = [out, ...sites];
       this.invocationsPerSample = pooledInvocations(this.params, 1);
     }
     this.dispatches = this.special ? this.special.length : this.ev ? 2 : 1;
@@ -395,8 +403,17 @@ class ConvPlan implements LayerPlan {
     }
     const out = ctx.buffer(ctx.n * this.bytesPerSample[0]!, `${this.label}:output`);
     const u = this.uploads;
-    ctx.dispatch(conv, this.params, [ctx.params, u.thresholds, u.steps, out, ctx.spikes, ...sources, u.weights],
-      pooledInvocations(this.params, ctx.n), this.label);
+    const bindings: (GPUBuffer | undefined)[] = [ctx.params, u.thresholds, u.steps, out, ctx.spikes, ...sources, u.weights];
+    let invocations = pooledInvocations(this.params, ctx.n);
+    const sites = this.skip?.encode(ctx, out, this.label);
+    if (sites) {
+      // the site list at binding 8 (lib/pool.wgsl), one invocation per listed site and tile
+      bindings[0] = sites.params;
+      while (bindings.length < 8) bindings.push(undefined);
+      bindings.push(sites.list);
+      invocations = sites.count * tilesFor(this.params.cout);
+    }
+    ctx.dispatch(conv, this.params, bindings, invocations, this.label);
     return out;
   }
 
@@ -533,7 +550,7 @@ export function planModel(runner: GpuRunner, spec: ModelSpec, specialize: Specia
   const plans: LayerPlan[] = [];
   // largest value a layer reads: the input's, then the previous activation's
   let maxInput = 2 ** (spec.layers[0] as { inputBits: number }).inputBits - 1;
-  const blanks = specialize === 'never' ? [] : blankOutputs(spec);
+  const blanks = blankOutputs(spec);
   try {
     spec.layers.forEach((layer, index) => {
       const input = shapes.inputs[index]!;

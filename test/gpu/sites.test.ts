@@ -1,14 +1,16 @@
-// Specialised kernels over changed sites only (src/kernels/sites.ts, conv_specialized.wgsl
-// SITES): on inputs with blank backgrounds, blank samples and full ones, outputs and spike
-// counts of every layer equal the reference bit for bit, through chains where the changed
-// sites spread layer by layer, with negative thresholds (a blank window then fires, so the
-// skipped sites are filled, not cleared), a generic layer between specialised ones, the last
-// layer without activation, and batches split into chunks (a site list per chunk).
+// Kernels over changed sites only (src/kernels/sites.ts; variant SITES of conv_specialized.wgsl
+// and of lib/pool.wgsl for the generic conv): on inputs with blank backgrounds, blank samples
+// and full ones, outputs and spike counts of every layer equal the reference bit for bit,
+// through chains where the changed sites spread layer by layer, with negative thresholds (a
+// blank window then fires, so the skipped sites are filled, not cleared), a layer without the
+// variant in between, the last layer without activation, blank outputs written in pieces, and
+// batches split into chunks (a site list per chunk).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
 import { BLANK_PIECE_BYTES, changedSites, PixelBits, type SiteGeometry } from '../../src/kernels/sites.js';
 import { shapeSize } from '../../src/model/shapes.js';
 import type { IntBatch, ModelSpec, Shape3 } from '../../src/model/types.js';
+import type { Specialization } from '../../src/kernels/conv-specialized.js';
 import type { LayerPlan } from '../../src/scheduler/plan.js';
 import { GpuModel } from '../../src/scheduler/run.js';
 import { mulberry32, randInt } from '../helpers/builders.js';
@@ -64,11 +66,11 @@ function siteCounts(model: GpuModel, input: IntBatch): { changed: number; all: n
 }
 
 let seed = 9100;
-/** Forced specialisation; returns the site counts of the first input per layer. */
-async function check(opts: RandomModelOptions, n = 5): Promise<{ counts: { changed: number; all: number }[]; spec: ModelSpec; sited: boolean[] }> {
+/** Forced specialisation (or `mode`), checked against the reference; returns the site counts of the first input per layer. */
+async function check(opts: RandomModelOptions, n = 5, mode: Specialization = 'always'): Promise<{ counts: { changed: number; all: number }[]; spec: ModelSpec; sited: boolean[]; specialised: boolean[] }> {
   const spec = randomModel(++seed, opts);
   const { shape, bits } = modelInput(spec);
-  const model = await GpuModel.create(runner, spec, { specialize: 'always' });
+  const model = await GpuModel.create(runner, spec, { specialize: mode });
   try {
     const input = backgroundInput(seed, shape, n, bits);
     expectReference(spec, input, await model.forward(input, { keepAll: true }), `seed ${seed}`);
@@ -77,13 +79,14 @@ async function check(opts: RandomModelOptions, n = 5): Promise<{ counts: { chang
     expectReference(spec, input, split, `seed ${seed} split`);
     const one = backgroundInput(seed + 1, shape, 1, bits);
     expectReference(spec, one, await model.forward(one, { keepAll: true }), `seed ${seed} batch 1`);
-    return { counts: siteCounts(model, input), spec, sited: plansOf(model).filter((p) => p.geometry).map((p) => p.usesSites) };
+    const plans = plansOf(model).filter((p) => p.geometry);
+    return { counts: siteCounts(model, input), spec, sited: plans.map((p) => p.usesSites), specialised: plans.map((p) => (p as { specialized?: boolean }).specialized ?? false) };
   } finally {
     model.dispose();
   }
 }
 
-describe('specialised kernels over changed sites', () => {
+describe('kernels over changed sites', () => {
   it('InputConvolutional with pooling: blank windows skipped, filled with the blank output', async () => {
     for (const pooling of ['max', 'average', 'none'] as const) {
       const { counts, sited } = await check({
@@ -114,21 +117,36 @@ describe('specialised kernels over changed sites', () => {
     expect(counts[1]!.changed / counts[1]!.all).toBeGreaterThan(counts[0]!.changed / counts[0]!.all);
   });
 
-  it('a generic layer between specialised ones passes the changed sites on', async () => {
-    // the middle layer's tile has 5 x 5 x 48 x 16 = 19,200 terms (1-bit weights: none zero),
-    // above MAX_TILE_TERMS: generic
-    const { sited, counts } = await check({
-      inputShape: [14, 14, 1],
-      layers: [
-        { kind: 'InputConvolutional', kernel: [3, 3], padding: 'same', filters: 48, pooling: 'max', weightBits: 2, actBits: 2 },
-        { kind: 'Convolutional', kernel: [5, 5], padding: 'same', filters: 16, pooling: 'none', weightBits: 1, actBits: 4 },
-        { kind: 'Convolutional', kernel: [1, 1], padding: 'valid', filters: 7, pooling: 'max', weightBits: 2, activation: false },
-      ],
-    });
-    expect(sited[1]).toBe(false);
-    expect(sited[0]).toBe(true);
-    expect(sited[2]).toBe(true);
-    expect(counts[2]!.changed).toBeLessThan(counts[2]!.all);
+  it('generic conv kernels skip blank windows too; a layer without the variant passes the changed sites on', async () => {
+    // the separable layer's pointwise sums (8-bit weights over 48 channels of depthwise
+    // potentials) are beyond f32: generic kernels, which run every site; the conv after it is
+    // specialised, the one before it generic (forced 'never' for the whole model below)
+    const layers: RandomModelOptions['layers'] = [
+      { kind: 'InputConvolutional', kernel: [3, 3], stride: 1, padding: 'same', filters: 48, pooling: 'max', weightBits: 2, actBits: 4 },
+      { kind: 'SeparableConvolutional', kernel: [3, 3], stride: 1, padding: 'same', filters: 16, pooling: 'none', weightBits: 8, actBits: 4 },
+      { kind: 'Convolutional', kernel: [1, 1], stride: 1, padding: 'valid', filters: 7, pooling: 'max', weightBits: 2, activation: false },
+    ];
+    const forced = await check({ inputShape: [14, 14, 1], layers });
+    expect(forced.specialised).toEqual([true, false, true]);
+    expect(forced.sited).toEqual([true, false, true]);
+    expect(forced.counts[2]!.changed).toBeLessThan(forced.counts[2]!.all);
+    const generic = await check({ inputShape: [14, 14, 1], layers }, 5, 'never');
+    expect(generic.specialised).toEqual([false, false, false]);
+    expect(generic.sited).toEqual([true, false, true]);
+  });
+
+  it('generic kernels over changed sites: chains with event lists (several input channels), dense, split batches', async () => {
+    for (let i = 0; i < 4; i++) {
+      const { sited } = await check({
+        inputShape: [11 + i, 12, 1 + 2 * (i % 2)],
+        layers: [
+          { kind: 'InputConvolutional', kernel: [3, 3], padding: 'same', filters: 6 + 7 * i, pooling: i % 2 ? 'max' : 'average', weightBits: 8 },
+          { kind: 'Convolutional', kernel: [3, 3], padding: 'same', filters: 20, pooling: 'max', weightBits: 4 },
+          { kind: 'FullyConnected', units: 5, activation: i % 2 === 0, weightBits: 4 },
+        ],
+      }, 5, 'never');
+      expect(sited).toEqual([true, true, true]);
+    }
   });
 
   it('a blank output larger than a piece (BLANK_PIECE_BYTES) is written piece by piece', async () => {
