@@ -32,8 +32,8 @@ function int(flag: string, v: string, min: number): number {
 
 /**
  * From this many samples eval compiles the weights into the conv shaders by default: on
- * SwiftShader the 4 to 5 s of compilation pay off after about 7,000 samples of the MNIST model
- * (1,300 vs 7,300 samples/s, bench/RESULTS.md); the 10,000 test digits take 7.4 s instead of 9.3.
+ * SwiftShader the 4 to 5 s of compilation pay off after about 9,000 samples of the MNIST model
+ * (1,560 vs 12,000 samples/s, bench/RESULTS.md); the 10,000 test digits take 7.1 s instead of 8.0.
  */
 export const SPECIALIZE_FROM = 10_000;
 
