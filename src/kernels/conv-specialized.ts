@@ -16,6 +16,7 @@ import { constantsKey, WORKGROUP_SIZE } from './define.js';
 import { epilogueConstants, type ScaledActivation } from './epilogue.js';
 import { chooseEncoding, TILE, tilesFor, wordsFor } from './pack.js';
 import { preprocess } from './preprocess.js';
+import { shareSums } from './cse.js';
 import type { SeparableConvolutionalLayer, WeightBits } from '../model/types.js';
 
 /**
@@ -73,23 +74,45 @@ function literal(v: number): string {
 /** A product term: a weight and its input, named only if the weight is not zero (named inputs are loaded). */
 type Term = [weight: number, value: () => string];
 
-/**
- * sum over the weight values w of w * (sum of the inputs with weight w): the inputs of each
- * weight value are summed first, so one multiply per distinct value; zero weights are left
- * out. `undefined` when nothing is left (the sum is 0).
- */
-function groupedSum(terms: Iterable<Term>): string | undefined {
+/** The inputs of each non-zero weight value, by value (naming an input marks it loaded). */
+function groupsOf(terms: Iterable<Term>): [weight: number, inputs: string[]][] {
   const groups = new Map<number, string[]>();
   for (const [w, v] of terms) {
     if (w === 0) continue;
     const g = groups.get(w) ?? (groups.set(w, []), groups.get(w)!);
     g.push(v());
   }
-  if (groups.size === 0) return undefined;
-  return [...groups].sort((a, b) => a[0] - b[0]).map(([w, t]) => {
+  return [...groups].sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * sum over the weight values w of w * (sum of the inputs with weight w): the inputs of each
+ * weight value are summed first, so one multiply per distinct value; zero weights are left
+ * out. `undefined` when nothing is left (the sum is 0).
+ */
+function formatGroups(groups: [number, string[]][]): string | undefined {
+  if (groups.length === 0) return undefined;
+  return groups.map(([w, t]) => {
     const sum = `(${t.join(' + ')})`;
     return w === 1 ? sum : w === -1 ? `-${sum}` : `${literal(w)} * ${sum}`;
   }).join('\n    + ');
+}
+
+function groupedSum(terms: Iterable<Term>): string | undefined {
+  return formatGroups(groupsOf(terms));
+}
+
+/**
+ * The grouped sums of several output channels over the same inputs, with the pairs of inputs
+ * that several groups hold added once (src/kernels/cse.ts): the temporaries go out through
+ * `emit` as `let PREFIX_i = a + b;`, the sums come back per channel (undefined: 0).
+ */
+function sharedGroupedSums(channels: Term[][], prefix: string, emit: (line: string) => void): (string | undefined)[] {
+  const groups = channels.map(groupsOf);
+  const { temps, lists } = shareSums(groups.flatMap((g) => g.map(([, inputs]) => inputs)), (i) => `${prefix}_${i}`);
+  for (const t of temps) emit(`  let ${t.name} = ${t.a} + ${t.b};`);
+  let next = 0;
+  return groups.map((g) => formatGroups(g.map(([w]) => [w, lists[next++]!])));
 }
 
 /** The ActScale literal of channels c0..c0+3 (padded channels: never fire). */
@@ -174,21 +197,18 @@ export function specializedBody(p: SpecializedConvParams): string {
       const names = pools.flatMap((_, t) => Array.from({ length: TILE }, (_, k) => `s_${dy}_${dx}_${t * TILE + k}`));
       for (const name of names) emit(`  var ${name} = 0.0;`);
       for (let ky = 0; ky < kh; ky++) {
-        pools.forEach((_, t) => {
-          for (let k = 0; k < TILE; k++) {
-            const sum = groupedSum(terms(t, k).filter((_, i) => Math.floor(i / (kw * cin)) === ky));
-            if (sum !== undefined) emit(`  ${names[t * TILE + k]} += ${sum};`);
-          }
+        const row = names.map((_, c) => terms(Math.floor(c / TILE), c % TILE).filter((_, i) => Math.floor(i / (kw * cin)) === ky));
+        sharedGroupedSums(row, `p_${dy}_${dx}_r${ky}`, emit).forEach((sum, c) => {
+          if (sum !== undefined) emit(`  ${names[c]} += ${sum};`);
         });
       }
+    } else {
+      const channels = pools.flatMap((_, t) => Array.from({ length: TILE }, (_, k) => terms(t, k)));
+      sharedGroupedSums(channels, `p_${dy}_${dx}`, emit).forEach((sum, c) => emit(`  let s_${dy}_${dx}_${c} = ${sum ?? '0.0'};`));
     }
     pools.forEach((pool, t) => {
       const sums: string[] = [];
-      for (let k = 0; k < TILE; k++) {
-        const name = `s_${dy}_${dx}_${t * TILE + k}`;
-        if (!byRow) emit(`  let ${name} = ${groupedSum(terms(t, k)) ?? '0.0'};`);
-        sums.push(name);
-      }
+      for (let k = 0; k < TILE; k++) sums.push(`s_${dy}_${dx}_${t * TILE + k}`);
       const quads = [0, 4, 8, 12].map((q) => `potentials(${sums.slice(q, q + 4).join(', ')})`);
       emit(`  ${pool} = pool_in(${pool}, Tile(${quads.join(', ')}), cy0 + ${dy}, cx0 + ${dx});`);
     });

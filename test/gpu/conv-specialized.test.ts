@@ -99,6 +99,23 @@ describe('generated code', () => {
     expect(body.match(/= 0\.0;/g)).toHaveLength(15);
   });
 
+  it('adds a pair of inputs that several channels weigh alike once (shared partial sums)', () => {
+    // 1x1 conv, 4 inputs, 3 outputs: inputs 0 and 1 have weight 2 in output 0 and -1 in
+    // output 1 (in output 2 only input 0 does): their sum is computed once
+    const w = new Int8Array(4 * 3);
+    const set = (input: number, out: number, v: number) => (w[input * 3 + out] = v);
+    set(0, 0, 2); set(1, 0, 2); set(2, 0, 1);
+    set(0, 1, -1); set(1, 1, -1); set(3, 1, 1);
+    set(0, 2, 5);
+    const [tile] = specializeConv(params(4, 3), w, 4, false, 15, 'always')!;
+    const body = specializedBody(tile!);
+    expect(body).toContain('let p_0_0_0 = v_0_0_0[0] + v_0_0_0[1];');
+    expect(body).toContain('let s_0_0_0 = (v_0_0_0[2])\n    + 2.0 * (p_0_0_0);');
+    expect(body).toContain('let s_0_0_1 = -(p_0_0_0)\n    + (v_0_0_0[3]);');
+    expect(body).toContain('let s_0_0_2 = 5.0 * (v_0_0_0[0]);');
+    expect(body.match(/let p_/g)).toHaveLength(1);
+  });
+
   it('separable: one depthwise potential per channel the tile uses, grouped like the conv', () => {
     // 3x3 depthwise over 8 channels, pointwise 8 -> 2 (one tile); only channels 2 and 5 have
     // non-zero pointwise weights, channel 5's depthwise is zero: one potential, of channel 2
