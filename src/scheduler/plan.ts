@@ -158,9 +158,9 @@ function prepareSpecialized(runner: GpuRunner, tiles: SpecializedConvParams[]): 
 }
 
 /**
- * A specialised layer skips the sites whose window equals the blank input's
+ * A conv-like layer skips the sites whose window equals the blank input's
  * (src/kernels/sites.ts): its kernels run over the changed sites only, and the others get the
- * blank output, written before the dispatches.
+ * blank output, written (or cleared) before the dispatches.
  */
 class SiteSkip {
   constructor(readonly blank: BlankOutput, readonly slot: number) {}
@@ -184,7 +184,7 @@ class SiteSkip {
 
 /**
  * Records one dispatch per specialised pipeline, all reading the packed `input` and writing one
- * output: over every pooled position, or over the active sites only (`skip`).
+ * output: over every pooled position, or over the changed sites only (`skip`).
  */
 function encodeSpecialized(
   ctx: ChunkContext,
