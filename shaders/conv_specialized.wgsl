@@ -1,17 +1,21 @@
-// Specialised conv: 16-channel tiles of one layer (one tile for a conv, consecutive tiles for a
-// separable layer) with their weights compiled in as literals (src/kernels/conv-specialized.ts
-// generates the body; docs/ARCHITECTURE.md "Specialised kernels").
+// Specialised conv: consecutive 16-channel tiles of one layer (as many as fit MAX_TILE_TERMS)
+// with their weights, and where exact their activation constants, compiled in as literals
+// (src/kernels/conv-specialized.ts generates the body; docs/ARCHITECTURE.md "Specialised kernels").
 // One invocation: one sample, one pooled output position, this pipeline's tiles.
 // The structure is fixed here; the generator replaces the line `//@BODY` with
-//  - the loads: `let v_R_C_J = load_word(n, iy0 + R, ix0 + C, J);` for every input word the
-//    pooling window reads (each loaded once, shared by the window's conv positions);
 //  - per tile T: `var pool_T = Tile(init, init, init, init);`
-//  - per conv position (DY, DX) of the window and tile T: 16 potentials, each a sum over the
-//    weight values of w * (sum of the inputs with that weight), zero weights left out, then
-//    `pool_T = pool_in(pool_T, Tile(...), DY, DX);`. In a SeparableConvolutional layer the inputs
-//    of the (pointwise) weights are the position's depthwise potentials, `let d_DY_DX_CH = ...`,
-//    grouped sums over the input taps of channel CH (one per channel the tiles use);
-//  - per tile T: `emit_tile(pool_T, pixel, INDEX);`.
+//  - per conv position (DY, DX) of the window: the potentials of the tiles' channels, each a
+//    sum over the weight values of w * (sum of the inputs with that weight), zero weights left
+//    out, pairs of inputs that several channels weigh alike added once first
+//    (`let p_DY_DX_I = a + b;`); then per tile `pool_T = pool_in(pool_T, Tile(...), DY, DX);`.
+//    In a SeparableConvolutional layer the inputs of the (pointwise) weights are the position's
+//    depthwise potentials, `let d_DY_DX_CH = ...`, grouped sums over the input taps of channel
+//    CH (one per channel the tiles use). A one-position window of a large kernel (a dense
+//    layer) accumulates its sums kernel row by kernel row (`s += ...`);
+//  - each input word loaded once, `let v_R_C_J = load_word(n, iy0 + R, ix0 + C, J);`, just
+//    before its first use (shared by the window's conv positions);
+//  - per tile T: `emit_tile_scaled(pool_T, pixel, INDEX, constants...)` (lib/epilogue.wgsl),
+//    or `emit_tile(pool_T, pixel, INDEX)` where the compiled-in activation would not be exact.
 // Why: on a CPU adapter every per-lane storage load costs 3-5 ns while a vector add costs
 // 0.2-0.6 ns, and loops cost even when empty; here the only loads are the input window, and
 // there is no loop and no branch. Input values arrive unpacked without shifts (masked fields,
