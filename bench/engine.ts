@@ -6,11 +6,11 @@ import { mnistDataset } from '../src/data/mnist.js';
 import { toIntBatch } from '../src/data/batch.js';
 import type { GpuRunner } from '../src/gpu/runner.js';
 import { convPotentials, densePotentials, referenceForward } from '../src/reference/index.js';
-import { GpuModel, type KernelTiming } from '../src/scheduler/run.js';
-import type { Specialization } from '../src/kernels/conv-specialized.js';
-import { inferShapes, shapeSize } from '../src/model/shapes.js';
-import type { Activation, IntBatch, Layer, ModelSpec, Pooling } from '../src/model/types.js';
-import { validateModel } from '../src/model/validate.js';
+import { GpuModel, type KernelTiming } from '../src/engine/run.js';
+import type { Specialization } from '../src/engine/specialize.js';
+import { inferShapes, shapeSize } from '../src/ir/shapes.js';
+import type { Activation, IntBatch, Layer, ModelSpec, Pooling } from '../src/ir/types.js';
+import { validateModel } from '../src/ir/validate.js';
 import { mulberry32, randomWeights } from '../test/helpers/random-model.js';
 
 /** Real MNIST digits as 8-bit input (the `mnist` package, interleaved classes). */

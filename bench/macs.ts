@@ -6,9 +6,9 @@
 //   events: only taps on non-zero inputs (spikes), the work an event-driven engine must do.
 // SeparableConvolutional: depthwise taps (per channel) + the pointwise product, which is dense
 // in both counts (its input is the depthwise potentials, not spikes).
-import type { KernelTiming } from '../src/scheduler/run.js';
-import { inferShapes, potentialShape, shapeSize, windowGeometry } from '../src/model/shapes.js';
-import type { IntBatch, Layer, ModelSpec, Shape3 } from '../src/model/types.js';
+import type { KernelTiming } from '../src/engine/run.js';
+import { inferShapes, potentialShape, shapeSize, windowGeometry } from '../src/ir/shapes.js';
+import type { IntBatch, Layer, ModelSpec, Shape3 } from '../src/ir/types.js';
 
 export interface LayerMacs {
   index: number;

@@ -98,7 +98,7 @@ for (const v of c.variants) {
   row('conv', 'all conv layers', v.conv);
   console.log(`  target: conv kernels >= 50% of the peak; measured ${pc(v.conv.denseFraction)} (dense count), ${pc(v.conv.eventFraction)} (event count)`);
   if (v.specialize !== 'never') {
-    console.log('  (specialised kernels skip zero weights, add equal weights once and skip the windows of a blank input (src/kernels/sites.ts):'
+    console.log('  (specialised kernels skip zero weights, add equal weights once and skip the windows of a blank input (src/engine/sites.ts):'
       + ' the dense count, above 100% here, includes work they never do; the event count, taps on non-zero inputs, does not)');
   }
 }

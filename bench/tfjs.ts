@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { AcquiredDevice } from '../src/gpu/device.js';
 import { settle } from '../src/gpu/settle.js';
-import type { IntBatch, InputScaling } from '../src/model/types.js';
+import type { IntBatch, InputScaling } from '../src/ir/types.js';
 
 /** Makes tfjs's 'webgpu' backend run on `acquired.device` (shared with spikemesh). */
 export async function shareDeviceWithTfjs(acquired: AcquiredDevice): Promise<void> {

@@ -4,7 +4,7 @@
 // the same class as the quantized tfjs model, sample by sample.
 import * as tf from '@tensorflow/tfjs';
 import { classAccuracy, loadTfjsModel, predictClasses, referenceClasses } from '../src/convert/index.js';
-import { loadModel } from '../src/model/files.js';
+import { loadModel } from '../src/ir/files.js';
 import { mnistAll, mnistHeldOut, type Digits } from './mnist.js';
 
 // an optional directory argument measures models written elsewhere (TRAIN_DIR of train.ts)

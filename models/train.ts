@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { alignThresholds, classAccuracy, analyze, convert, loadTfjsModel, predictClasses, quantize, QuantizedReLU, saveTfjsModel } from '../src/convert/index.js';
 import { quantizeWeights } from '../src/convert/qlayers.js';
 import { mulberry32 } from '../src/data/rng.js';
-import { saveModel } from '../src/model/files.js';
+import { saveModel } from '../src/ir/files.js';
 import { mnistHeldOut, mnistTrain, strided, type Digits } from './mnist.js';
 
 // TRAIN_DIR (output directory) and TRAIN_LIMIT (batches per epoch) exist for dry runs only.

@@ -22,7 +22,7 @@
 // scaled back in f32) and are summed in f32, exact while every partial sum stays below 2^24
 // (checked by the generator with chooseEncoding).
 // Variant SITES: the invocations run over a list of pooled positions, params.sites long: the
-// sites whose window can differ from a blank input's (src/kernels/sites.ts, built on the host);
+// sites whose window can differ from a blank input's (src/engine/sites.ts, built on the host);
 // the others hold the blank output, written before the dispatch.
 // Variant WIDE: inputs above 127 (8-bit): the masked top byte does not fit an i32, so the
 // fields are converted from u32 (a longer instruction sequence on x86).

@@ -3,7 +3,7 @@
 import { GpuRunner, referenceForward } from '../../src/index.js';
 import { wgsl, type Kernel } from '../../src/gpu/index.js';
 import { activate } from '../../src/reference/activation.js';
-import { GpuModel } from '../../src/scheduler/run.js';
+import { GpuModel } from '../../src/engine/run.js';
 import activationLib from '../../shaders/lib/activation.wgsl?raw';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import { mulberry32, randInt } from '../../test/helpers/builders.js';

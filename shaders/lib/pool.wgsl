@@ -45,7 +45,7 @@ fn pooled(n: u32, py: u32, px: u32, tile: u32) -> Tile {
 }
 
 #if SITES
-/** the pooled positions ((n * OUT_H + y) * OUT_W + x) to compute, params.sites of them (src/kernels/sites.ts) */
+/** the pooled positions ((n * OUT_H + y) * OUT_W + x) to compute, params.sites of them (src/engine/sites.ts) */
 @group(0) @binding(8) var<storage, read> sites: array<u32>;
 #endif
 

@@ -1,5 +1,5 @@
 // The part of a window (a kernel's taps, a pooling window's positions) that falls inside its
-// input, along one axis, for the leading padding of windowGeometry (src/model/shapes.ts).
+// input, along one axis, for the leading padding of windowGeometry (src/ir/shapes.ts).
 // Kernels loop over first..end only: positions in the padding cost no iteration.
 
 struct WindowSpan {

@@ -1,11 +1,11 @@
 // check(): the CNN2SNN check_model_compatibility step. Lists every layer that cannot be
 // converted, or can be converted but not mapped to AKD1000, with the reason and the fix.
 import type * as tf from '@tensorflow/tfjs';
-import type { LayerKind } from '../model/types.js';
-import type { DeviceSpec } from '../scheduler/mesh.js';
+import type { LayerKind } from '../ir/types.js';
+import type { DeviceSpec } from '../mesh/mesh.js';
 import { analyze, type ConvertOptions } from './convert.js';
 import { hardwareIssues } from './hardware.js';
-import { AKD1000 } from '../scheduler/devices.js';
+import { AKD1000 } from '../mesh/devices.js';
 import { formatCompatibilityIssue, type CompatibilityIssue } from './issues.js';
 
 export interface CompatibilityReport {

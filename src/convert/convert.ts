@@ -6,7 +6,7 @@
 //  - Keras Flatten on channels-last data is HWC order, which is our NHWC flatten order, so a
 //    Dense kernel [inputs][units] is taken as is.
 import * as tf from '@tensorflow/tfjs';
-import { convOutputShape, inferShapes, poolArea, shapeSize } from '../model/shapes.js';
+import { convOutputShape, inferShapes, poolArea, shapeSize } from '../ir/shapes.js';
 import type {
   Activation,
   ActBits,
@@ -18,8 +18,8 @@ import type {
   PredictScale,
   Shape3,
   WeightBits,
-} from '../model/types.js';
-import { ModelError, validateModel } from '../model/validate.js';
+} from '../ir/types.js';
+import { ModelError, validateModel } from '../ir/validate.js';
 import { parseBlocks, isFloatNeural, type Block } from './blocks.js';
 import { foldActivation, foldPredictScale, type BatchNormParams, type FoldInput } from './fold.js';
 import { serialLayers } from './graph.js';

@@ -1,8 +1,8 @@
 // Accuracy of tfjs models on integer (8-bit) images, so users can compare the float and the
 // quantized model before converting, with the same input scaling the converter uses.
 import * as tf from '@tensorflow/tfjs';
-import { inferShapes, poolArea, potentialShape, shapeSize } from '../model/shapes.js';
-import type { InputScaling, ModelSpec, Shape3 } from '../model/types.js';
+import { inferShapes, poolArea, potentialShape, shapeSize } from '../ir/shapes.js';
+import type { InputScaling, ModelSpec, Shape3 } from '../ir/types.js';
 import { rescale } from '../reference/activation.js';
 import { referenceForward } from '../reference/forward.js';
 

@@ -1,9 +1,9 @@
 // Hardware issues of a converted model: the scheduler's Akida 1.0 constraint checks
-// (src/scheduler/map-constraints.ts) on a device, AKD1000 unless told otherwise, as issues.
-import type { ModelSpec } from '../model/types.js';
-import { checkModel } from '../scheduler/map-constraints.js';
-import { AKD1000 } from '../scheduler/devices.js';
-import type { DeviceSpec } from '../scheduler/mesh.js';
+// (src/mesh/map-constraints.ts) on a device, AKD1000 unless told otherwise, as issues.
+import type { ModelSpec } from '../ir/types.js';
+import { checkModel } from '../mesh/map-constraints.js';
+import { AKD1000 } from '../mesh/devices.js';
+import type { DeviceSpec } from '../mesh/mesh.js';
 import type { CompatibilityIssue } from './issues.js';
 
 export function hardwareIssues(spec: ModelSpec, device: DeviceSpec = AKD1000()): CompatibilityIssue[] {

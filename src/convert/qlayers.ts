@@ -5,9 +5,9 @@
 // converter its integers, so the integer model and this float model agree by construction.
 import * as tf from '@tensorflow/tfjs';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
-import { windowGeometry } from '../model/shapes.js';
-import type { Padding, WeightBits } from '../model/types.js';
-import { ACT_BITS, WEIGHT_BITS, weightMax as kmax } from '../model/validate.js';
+import { windowGeometry } from '../ir/shapes.js';
+import type { Padding, WeightBits } from '../ir/types.js';
+import { ACT_BITS, WEIGHT_BITS, weightMax as kmax } from '../ir/validate.js';
 
 /** Symmetric weight quantizer: per tensor ("MaxQuantizer") or per output channel ("MaxPerAxis"). */
 export interface WeightQuantizer {

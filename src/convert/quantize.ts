@@ -1,8 +1,8 @@
 // quantize(): the cnn2snn quantize step. Rebuilds a serial tfjs model with the
 // quantization-aware layers of qlayers.ts (same weights), ready to evaluate, fine-tune, convert.
 import * as tf from '@tensorflow/tfjs';
-import type { ActBits, WeightBits } from '../model/types.js';
-import { ACT_BITS, WEIGHT_BITS } from '../model/validate.js';
+import type { ActBits, WeightBits } from '../ir/types.js';
+import { ACT_BITS, WEIGHT_BITS } from '../ir/validate.js';
 import { activationOf } from './blocks.js';
 import { serialLayers } from './graph.js';
 import {

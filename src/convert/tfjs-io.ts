@@ -150,7 +150,7 @@ export async function modelFromArtifacts(json: unknown, read: WeightFileReader, 
   return model;
 }
 
-// A variable specifier keeps browser bundlers from resolving node:fs (as src/model/files.ts).
+// A variable specifier keeps browser bundlers from resolving node:fs (as src/ir/files.ts).
 const FS_MODULE = 'node:fs/promises';
 function nodeFs(): Promise<typeof import('node:fs/promises')> {
   return import(/* @vite-ignore */ FS_MODULE);

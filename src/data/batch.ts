@@ -1,5 +1,5 @@
 // Image batches as the dataset readers hand them out, and the batch plan they share.
-import type { IntBatch, Shape3 } from '../model/types.js';
+import type { IntBatch, Shape3 } from '../ir/types.js';
 
 /** `n` images, NHWC row-major, 8-bit unsigned; labels are class indices when the dataset has them. */
 export interface ImageBatch {

@@ -1,7 +1,7 @@
 // IDX files (the MNIST format): a 4-byte magic number [0, 0, type, ndim], ndim big-endian
 // uint32 dimensions, then the data in row-major order. spikemesh reads unsigned-byte files:
 // idx3 images (N x H x W), idx4 images (N x H x W x C) and idx1 labels (N).
-import type { Shape3 } from '../model/types.js';
+import type { Shape3 } from '../ir/types.js';
 import { batchPlan, type BatchOptions, type ImageBatch, type ImageDataset } from './batch.js';
 import { sourceName, type ByteReader, type ByteSource } from './bytes.js';
 import { openBytes } from './source.js';

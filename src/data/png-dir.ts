@@ -1,7 +1,7 @@
 // A directory of PNG images (Node). With sub-directories, each one is a class: labels are the
 // indices of the sub-directory names in sorted order. Without, the images are unlabelled.
 // Files are read in sorted order, one batch at a time; all images must share one size.
-import type { Shape3 } from '../model/types.js';
+import type { Shape3 } from '../ir/types.js';
 import { batchPlan, type BatchOptions, type ImageBatch, type ImageDataset } from './batch.js';
 import { nodeFiles } from './node-file.js';
 

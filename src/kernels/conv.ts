@@ -1,5 +1,5 @@
 // Event-driven spike convolution with fused pooling and activation (shaders/conv.wgsl):
-// InputConvolutional, Convolutional and FullyConnected (src/scheduler/plan.ts maps a dense layer
+// InputConvolutional, Convolutional and FullyConnected (src/engine/plan.ts maps a dense layer
 // to a conv over its whole input).
 import { wgsl, type Kernel } from '../gpu/kernel.js';
 import activationLib from '../../shaders/lib/activation.wgsl?raw';
@@ -38,7 +38,7 @@ export interface PooledOutput extends EpilogueParams {
   encoding: WeightEncoding;
   /**
    * SITES variant: the invocations run over a list of pooled positions (the changed sites of
-   * src/kernels/sites.ts, params.sites of them) instead of every one
+   * src/engine/sites.ts, params.sites of them) instead of every one
    */
   sites?: boolean;
 }

@@ -1,6 +1,6 @@
 // TS side of shaders/lib/epilogue.wgsl: the override constants of the activation, store and
 // spike count shared by the conv and dense kernels.
-import type { Activation } from '../model/types.js';
+import type { Activation } from '../ir/types.js';
 import { wordsFor } from './pack.js';
 
 export interface EpilogueParams {

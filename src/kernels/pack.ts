@@ -1,6 +1,6 @@
 // Host-side repacking of IR tensors into the layouts the shaders read. Done once per model,
 // at upload (the IR stays in its own layout).
-import type { Activation, WeightBits } from '../model/types.js';
+import type { Activation, WeightBits } from '../ir/types.js';
 
 /** Output channels per invocation tile (shaders/lib/tile.wgsl). */
 export const TILE = 16;

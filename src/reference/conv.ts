@@ -1,6 +1,6 @@
 // Integer convolutions of the reference: plain loops, NHWC, one sample at a time.
-import { windowGeometry } from '../model/shapes.js';
-import type { Padding, Shape3 } from '../model/types.js';
+import { windowGeometry } from '../ir/shapes.js';
+import type { Padding, Shape3 } from '../ir/types.js';
 
 export interface ConvGeometry {
   input: Shape3;

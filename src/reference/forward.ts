@@ -1,6 +1,6 @@
 // The reference forward pass: the integer oracle every GPU path is tested against.
-import { inferShapes, potentialShape, shapeSize } from '../model/shapes.js';
-import type { ForwardResult, IntBatch, Layer, ModelSpec, Shape3 } from '../model/types.js';
+import { inferShapes, potentialShape, shapeSize } from '../ir/shapes.js';
+import type { ForwardResult, IntBatch, Layer, ModelSpec, Shape3 } from '../ir/types.js';
 import { convPotentials, densePotentials, depthwisePotentials } from './conv.js';
 import { poolAndActivate } from './pool.js';
 

@@ -1,6 +1,6 @@
 // Pooling and activation of the reference, applied to one sample's potentials.
-import { poolArea, poolOutputShape, windowGeometry } from '../model/shapes.js';
-import type { Activation, Pooling, Shape3 } from '../model/types.js';
+import { poolArea, poolOutputShape, windowGeometry } from '../ir/shapes.js';
+import type { Activation, Pooling, Shape3 } from '../ir/types.js';
 import { activate } from './activation.js';
 
 /** Activation applied per channel with pooling area `area`; null activation passes potentials. */

@@ -2,8 +2,8 @@
 // (conv or dense) with ReLU and max pooling, BatchNorm folded in (ECC's CMB: with the layer's own
 // epsilon). Only types are imported from tfjs; the model is read through its public methods.
 import type * as tf from '@tensorflow/tfjs';
-import { convOutputShape, poolOutputShape } from '../model/shapes.js';
-import type { Padding, Shape3 } from '../model/types.js';
+import { convOutputShape, poolOutputShape } from '../ir/shapes.js';
+import type { Padding, Shape3 } from '../ir/types.js';
 import type { MaxPool } from './types.js';
 
 /** One synaptic layer of a float network, in the IR's conv layout (a dense layer is a 'valid' conv over its whole input). */

@@ -9,8 +9,8 @@
 // or a rate-coded spike worth maxInput (the gain is multiplied by maxInput at run time).
 // As T grows the rate approaches the unquantized activation (p - T*A) / (s*A) clipped to
 // [0, M]; Akida's integer output is its ceiling.
-import { inferShapes, poolArea, potentialShape } from '../model/shapes.js';
-import type { Layer, ModelSpec, Shape3 } from '../model/types.js';
+import { inferShapes, poolArea, potentialShape } from '../ir/shapes.js';
+import type { Layer, ModelSpec, Shape3 } from '../ir/types.js';
 import { checkNet, spikingLayer } from './net.js';
 import { synapseMacs } from './synops.js';
 import type { MaxPool, SpikingLayer, SpikingNet, Synapse } from './types.js';

@@ -12,8 +12,8 @@ import { encodeRateInvocations, temporalEncodeRate, type EncodeRateParams } from
 import { MAX_POOL_AREA, maxPoolCountBytes, maxPoolInvocations, temporalMaxPool, type TemporalMaxPoolParams } from '../kernels/temporal-maxpool.js';
 import { scanInvocations, temporalScan, type TemporalScanParams } from '../kernels/temporal-scan.js';
 import { statsInvocations, temporalStats } from '../kernels/temporal-stats.js';
-import { shapeSize, windowGeometry } from '../model/shapes.js';
-import type { IntBatch, Shape3 } from '../model/types.js';
+import { shapeSize, windowGeometry } from '../ir/shapes.js';
+import type { IntBatch, Shape3 } from '../ir/types.js';
 import { checkNet, normaliseCheckpoints, readoutUnits } from './net.js';
 import { VMAX } from './neuron.js';
 import { checkInput, emptyReadouts, emptyStats, fanOuts } from './simulate.js';

@@ -2,8 +2,8 @@
 // at step t exactly when max over its window of (spikes so far) grows. Its count is then the
 // window's largest count at every step, so its rate is the max of the input rates, which is
 // what max pooling of ReLU activations asks for. WGSL twin: shaders/temporal_maxpool.wgsl.
-import { windowGeometry } from '../model/shapes.js';
-import type { Shape3 } from '../model/types.js';
+import { windowGeometry } from '../ir/shapes.js';
+import type { Shape3 } from '../ir/types.js';
 import type { MaxPool } from './types.js';
 
 export interface MaxPoolState {

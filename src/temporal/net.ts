@@ -1,6 +1,6 @@
-// Building and checking a SpikingNet: shapes from src/model/shapes.ts, bounds from neuron.ts.
-import { convOutputShape, poolArea, poolOutputShape, shapeSize } from '../model/shapes.js';
-import type { Shape3 } from '../model/types.js';
+// Building and checking a SpikingNet: shapes from src/ir/shapes.ts, bounds from neuron.ts.
+import { convOutputShape, poolArea, poolOutputShape, shapeSize } from '../ir/shapes.js';
+import type { Shape3 } from '../ir/types.js';
 import { MAX_CURRENT, VMAX } from './neuron.js';
 import type { MaxPool, Neurons, SpikingLayer, SpikingNet, Synapse } from './types.js';
 

@@ -1,8 +1,8 @@
 // The temporal reference: plain TypeScript, one sample and one timestep at a time, in the order
 // the dynamics are written (DESIGN.md section 4). It is the oracle of the time-parallel GPU
 // pipeline (src/temporal/gpu.ts), which must match it bit for bit.
-import { shapeSize } from '../model/shapes.js';
-import type { IntBatch } from '../model/types.js';
+import { shapeSize } from '../ir/shapes.js';
+import type { IntBatch } from '../ir/types.js';
 import { convPotentials } from '../reference/conv.js';
 import { poolAndActivate } from '../reference/pool.js';
 import { maxPoolState, maxPoolStep } from './maxpool.js';

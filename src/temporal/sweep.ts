@@ -2,7 +2,7 @@
 // checkpoints of a single run (a run of t steps is the first t steps of a longer one), and the
 // SynOps are summed per step, so every checkpoint gets its accuracy and its cumulative SynOps.
 import type { GpuRunner } from '../gpu/runner.js';
-import type { IntBatch } from '../model/types.js';
+import type { IntBatch } from '../ir/types.js';
 import { GpuSpikingNet, type GpuTemporalOptions } from './gpu.js';
 import { normaliseCheckpoints, readoutUnits } from './net.js';
 import { accuracy, predictions } from './readout.js';

@@ -1,7 +1,7 @@
 // Connection counting for the energy comparison of the ECC paper: a spike costs one synaptic
 // operation per outgoing connection (SynOps), a float layer one MAC per connection.
-import { windowGeometry } from '../model/shapes.js';
-import type { Shape3 } from '../model/types.js';
+import { windowGeometry } from '../ir/shapes.js';
+import type { Shape3 } from '../ir/types.js';
 import type { Synapse } from './types.js';
 
 /** Connections of one input position along one axis: output positions whose window covers it. */

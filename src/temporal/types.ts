@@ -3,7 +3,7 @@
 // Every number a neuron sees is an integer, for both variants: the integer variant comes from
 // the spikemesh IR (Akida-quantized), the float variant from a float tfjs model whose weights
 // are converted to fixed point after normalisation (docs/temporal.md, "Why integers").
-import type { Padding, Pooling, Shape3 } from '../model/types.js';
+import type { Padding, Pooling, Shape3 } from '../ir/types.js';
 
 export type Variant = 'integer' | 'float';
 export type ResetMode = 'subtract' | 'zero';

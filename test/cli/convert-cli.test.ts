@@ -5,7 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alignThresholds, loadTfjsModel } from '../../src/convert/index.js';
-import { loadModel } from '../../src/model/files.js';
+import { loadModel } from '../../src/ir/files.js';
 import { buildCliIfStale, cli, runBuiltCli } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { saveTinyFloatModel } from '../helpers/tiny-tfjs.js';

@@ -1,6 +1,6 @@
 // The confusion matrix eval prints: counts by (true, predicted), accuracy, recall, the table.
 import { describe, expect, it } from 'vitest';
-import { ConfusionMatrix } from '../../src/scheduler/confusion.js';
+import { ConfusionMatrix } from '../../src/eval/confusion.js';
 
 describe('ConfusionMatrix', () => {
   const m = new ConfusionMatrix(3);

@@ -5,9 +5,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { idxDataset } from '../../src/data/index.js';
 import { Model } from '../../src/index.js';
-import type { IntBatch, ModelSpec } from '../../src/model/types.js';
+import type { IntBatch, ModelSpec } from '../../src/ir/types.js';
 import { referenceForward } from '../../src/reference/forward.js';
-import { evaluateDataset } from '../../src/scheduler/evaluate.js';
+import { evaluateDataset } from '../../src/eval/evaluate.js';
 import { idxPair } from '../helpers/idx.js';
 import { modelInput, mulberry32, randomInput, randomModel } from '../helpers/random-model.js';
 

@@ -3,9 +3,9 @@
 // own, a dispatch too large for one grid dimension is folded, bad input fails before any GPU work.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
-import type { ModelSpec } from '../../src/model/types.js';
-import { ModelError } from '../../src/model/validate.js';
-import { GpuModel } from '../../src/scheduler/run.js';
+import type { ModelSpec } from '../../src/ir/types.js';
+import { ModelError } from '../../src/ir/validate.js';
+import { GpuModel } from '../../src/engine/run.js';
 import { modelInput, randomInput, randomModel } from '../helpers/random-model.js';
 import { expectReference, testRunner } from './compare.js';
 

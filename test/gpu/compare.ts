@@ -2,7 +2,7 @@
 // pass with referenceForward that names the layer, sample and position of the first difference.
 import { expect } from 'vitest';
 import { acquireDevice, GpuRunner } from '../../src/gpu/index.js';
-import type { ForwardResult, IntBatch, ModelSpec } from '../../src/model/types.js';
+import type { ForwardResult, IntBatch, ModelSpec } from '../../src/ir/types.js';
 import { referenceForward } from '../../src/reference/index.js';
 
 export async function testRunner(): Promise<GpuRunner> {

@@ -7,11 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
 import { chooseEncoding, type ConvKernelParams } from '../../src/kernels/index.js';
-import { MAX_LAYER_TERMS, MAX_TILE_TERMS, specializeConv, specializedBody, specializeSeparable, type SpecializedConvParams, type Specialization } from '../../src/kernels/conv-specialized.js';
-import { convOutputShape, inferShapes } from '../../src/model/shapes.js';
-import type { ModelSpec, Pooling, Shape3 } from '../../src/model/types.js';
-import { planModel } from '../../src/scheduler/plan.js';
-import { GpuModel } from '../../src/scheduler/run.js';
+import { MAX_TILE_TERMS, specializedBody, type SpecializedConvParams } from '../../src/kernels/conv-specialized.js';
+import { MAX_LAYER_TERMS, specializeConv, specializeSeparable, type Specialization } from '../../src/engine/specialize.js';
+import { convOutputShape, inferShapes } from '../../src/ir/shapes.js';
+import type { ModelSpec, Pooling, Shape3 } from '../../src/ir/types.js';
+import { planModel } from '../../src/engine/plan.js';
+import { GpuModel } from '../../src/engine/run.js';
 import { modelInput, randomInput, randomModel, type RandomModelOptions } from '../helpers/random-model.js';
 import { expectReference, testRunner } from './compare.js';
 

@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
 import { chooseEncoding } from '../../src/kernels/index.js';
-import type { ModelSpec, Pooling, Shape3 } from '../../src/model/types.js';
+import type { ModelSpec, Pooling, Shape3 } from '../../src/ir/types.js';
 import { referenceForward } from '../../src/reference/index.js';
-import { GpuModel } from '../../src/scheduler/run.js';
+import { GpuModel } from '../../src/engine/run.js';
 import { modelInput, randomInput, randomModel, type LayerRecipe, type RandomModelOptions } from '../helpers/random-model.js';
 import { expectReference, testRunner } from './compare.js';
 

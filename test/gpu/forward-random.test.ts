@@ -2,7 +2,7 @@
 // odd sizes; fixed seeds) on random, all-zero and saturated batches of 1 to 4 samples.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
-import { GpuModel } from '../../src/scheduler/run.js';
+import { GpuModel } from '../../src/engine/run.js';
 import { modelInput, randomInput, randomModel } from '../helpers/random-model.js';
 import { expectReference, testRunner } from './compare.js';
 

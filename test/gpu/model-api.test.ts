@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Model } from '../../src/index.js';
-import type { FullyConnectedLayer, ModelSpec } from '../../src/model/types.js';
+import type { FullyConnectedLayer, ModelSpec } from '../../src/ir/types.js';
 import { modelInput, randomInput, randomModel } from '../helpers/random-model.js';
 
 function classifier(seed: number): ModelSpec {

@@ -1,4 +1,4 @@
-// Kernels over changed sites only (src/kernels/sites.ts; variant SITES of conv_specialized.wgsl
+// Kernels over changed sites only (src/engine/sites.ts; variant SITES of conv_specialized.wgsl
 // and of lib/pool.wgsl for the generic conv): on inputs with blank backgrounds, blank samples
 // and full ones, outputs and spike counts of every layer equal the reference bit for bit,
 // through chains where the changed sites spread layer by layer, with negative thresholds (a
@@ -7,12 +7,12 @@
 // batches split into chunks (a site list per chunk).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
-import { BLANK_PIECE_BYTES, changedSites, PixelBits, type SiteGeometry } from '../../src/kernels/sites.js';
-import { shapeSize } from '../../src/model/shapes.js';
-import type { IntBatch, ModelSpec, Shape3 } from '../../src/model/types.js';
-import type { Specialization } from '../../src/kernels/conv-specialized.js';
-import type { LayerPlan } from '../../src/scheduler/plan.js';
-import { GpuModel } from '../../src/scheduler/run.js';
+import { BLANK_PIECE_BYTES, changedSites, PixelBits, type SiteGeometry } from '../../src/engine/sites.js';
+import { shapeSize } from '../../src/ir/shapes.js';
+import type { IntBatch, ModelSpec, Shape3 } from '../../src/ir/types.js';
+import type { Specialization } from '../../src/engine/specialize.js';
+import type { LayerPlan } from '../../src/engine/plan.js';
+import { GpuModel } from '../../src/engine/run.js';
 import { mulberry32, randInt } from '../helpers/builders.js';
 import { modelInput, randomModel, type RandomModelOptions } from '../helpers/random-model.js';
 import { expectReference, testRunner } from './compare.js';

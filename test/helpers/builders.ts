@@ -15,7 +15,7 @@ import type {
   SeparableConvolutionalLayer,
   Shape3,
   WeightBits,
-} from '../../src/model/types.js';
+} from '../../src/ir/types.js';
 
 // the one seeded PRNG, beside randInt and pick
 export { mulberry32 } from '../../src/data/rng.js';

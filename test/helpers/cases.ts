@@ -5,9 +5,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { deserializeModel, parseModelJson } from '../../src/model/io.js';
-import { shapeSize } from '../../src/model/shapes.js';
-import type { IntBatch, ModelSpec, Shape3 } from '../../src/model/types.js';
+import { deserializeModel, parseModelJson } from '../../src/ir/io.js';
+import { shapeSize } from '../../src/ir/shapes.js';
+import type { IntBatch, ModelSpec, Shape3 } from '../../src/ir/types.js';
 
 export const CASES_DIR = fileURLToPath(new URL('../cases/', import.meta.url));
 

@@ -2,7 +2,7 @@
 // Every layer kind, weight bits 1/2/4/8, act bits 1/2/4, thresholds from typical to negative
 // and huge, steps 1..65535, padding, strides, every pooling type, a last layer with or without
 // activation, odd sizes. Models stay inside validateModel's int32/u32 bounds (the GPU's).
-import { convOutputShape, inferShapes, poolArea, poolOutputShape, potentialShape, shapeSize } from '../../src/model/shapes.js';
+import { convOutputShape, inferShapes, poolArea, poolOutputShape, potentialShape, shapeSize } from '../../src/ir/shapes.js';
 import type {
   ActBits,
   Activation,
@@ -13,8 +13,8 @@ import type {
   Pooling,
   Shape3,
   WeightBits,
-} from '../../src/model/types.js';
-import { maxPotentials, validateModel } from '../../src/model/validate.js';
+} from '../../src/ir/types.js';
+import { maxPotentials, validateModel } from '../../src/ir/validate.js';
 import { mulberry32, pick, randInt } from './builders.js';
 
 export { mulberry32 };

@@ -70,7 +70,7 @@ describe('check', () => {
     ]), { inputScaling: { scale: 255, shift: 0 } });
     expect(r.convertible).toBe(true);
     expect(r.hardwareCompatible).toBe(false);
-    // the rules are the scheduler's (src/scheduler/map-constraints.ts); check() reports them per layer
+    // the rules are the scheduler's (src/mesh/map-constraints.ts); check() reports them per layer
     const rules = r.issues.filter((i) => i.kind === 'hardware').map((i) => `${i.layer} ${/\[(.+)\]$/.exec(i.message)?.[1]}`);
     expect(rules).toEqual([
       'conv1 input-conv/channels',

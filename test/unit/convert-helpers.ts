@@ -2,8 +2,8 @@
 // statistics, and a layer-by-layer comparison of the tfjs model with the integer reference.
 import * as tf from '@tensorflow/tfjs';
 import { analyze, calibrate, QuantizedReLU, referenceClasses } from '../../src/convert/index.js';
-import { inferShapes, poolArea, potentialShape, shapeSize } from '../../src/model/shapes.js';
-import type { InputScaling, ModelSpec, Shape3 } from '../../src/model/types.js';
+import { inferShapes, poolArea, potentialShape, shapeSize } from '../../src/ir/shapes.js';
+import type { InputScaling, ModelSpec, Shape3 } from '../../src/ir/types.js';
 import { rescale } from '../../src/reference/activation.js';
 import { layerForward } from '../../src/reference/forward.js';
 

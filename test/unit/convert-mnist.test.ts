@@ -4,8 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mnistHeldOut, strided } from '../../models/mnist.js';
 import { alignThresholds, classAccuracy, convert, loadTfjsModel, predictClasses, referenceClasses } from '../../src/convert/index.js';
-import { loadModel } from '../../src/model/files.js';
-import type { ModelSpec } from '../../src/model/types.js';
+import { loadModel } from '../../src/ir/files.js';
+import type { ModelSpec } from '../../src/ir/types.js';
 import { compareWithTfjs } from './convert-helpers.js';
 
 const MODELS = new URL('../../models/', import.meta.url).pathname;

@@ -14,8 +14,8 @@ import {
   QuantizedReLU,
   QuantizedSeparableConv2D,
 } from '../../src/convert/index.js';
-import { inferShapes } from '../../src/model/shapes.js';
-import type { Shape3 } from '../../src/model/types.js';
+import { inferShapes } from '../../src/ir/shapes.js';
+import type { Shape3 } from '../../src/ir/types.js';
 import { compareWithTfjs, randomImages, randomize } from './convert-helpers.js';
 
 const L = tf.layers;

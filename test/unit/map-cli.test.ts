@@ -2,8 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { saveModel } from '../../src/model/files.js';
-import { AKD1000_DESCRIPTION } from '../../src/scheduler/devices.js';
+import { saveModel } from '../../src/ir/files.js';
+import { AKD1000_DESCRIPTION } from '../../src/mesh/devices.js';
 import { cli } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { dsCnnKws, ModelBuilder } from './map-models.js';

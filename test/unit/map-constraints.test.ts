@@ -1,11 +1,11 @@
 // Every hardware constraint, hit by a synthetic model; the reasons name the value and the
 // limit; hwOnly fails with all of them; otherwise the layers run in software.
 import { describe, expect, it } from 'vitest';
-import type { ModelSpec, Pooling } from '../../src/model/types.js';
-import { checkModel } from '../../src/scheduler/map-constraints.js';
-import { AKD1000, AKD1000_DESCRIPTION } from '../../src/scheduler/devices.js';
-import { mapModel, MappingError } from '../../src/scheduler/map.js';
-import { defineMesh, type DeviceSpec } from '../../src/scheduler/mesh.js';
+import type { ModelSpec, Pooling } from '../../src/ir/types.js';
+import { checkModel } from '../../src/mesh/map-constraints.js';
+import { AKD1000, AKD1000_DESCRIPTION } from '../../src/mesh/devices.js';
+import { mapModel, MappingError } from '../../src/mesh/map.js';
+import { defineMesh, type DeviceSpec } from '../../src/mesh/mesh.js';
 import { akidaNet05, dsCnnKws, GAP, MAX2, ModelBuilder } from './map-models.js';
 
 const akd = AKD1000();

@@ -3,10 +3,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultDevice, GpuRunner } from '../../src/gpu/index.js';
 import { referenceForward } from '../../src/reference/forward.js';
-import { AKD1000_DESCRIPTION } from '../../src/scheduler/devices.js';
-import { gpuForward } from '../../src/scheduler/map-gpu.js';
-import { runPlan } from '../../src/scheduler/map-run.js';
-import { mapModel } from '../../src/scheduler/map.js';
+import { AKD1000_DESCRIPTION } from '../../src/mesh/devices.js';
+import { gpuForward } from '../../src/mesh/map-gpu.js';
+import { runPlan } from '../../src/mesh/map-run.js';
+import { mapModel } from '../../src/mesh/map.js';
 import { tinyMesh } from './map-meshes.js';
 import { GAP, MAX2, ModelBuilder, randomInput } from './map-models.js';
 

@@ -1,7 +1,7 @@
 // Small meshes for the mapper tests: nodes of two CNP + FNP pairs on one row, with NPs narrow
 // enough that layers split into column bands, filter groups and passes.
-import { AKD1000_DESCRIPTION } from '../../src/scheduler/devices.js';
-import { defineMesh, type DeviceSpec, type MeshDescription } from '../../src/scheduler/mesh.js';
+import { AKD1000_DESCRIPTION } from '../../src/mesh/devices.js';
+import { defineMesh, type DeviceSpec, type MeshDescription } from '../../src/mesh/mesh.js';
 
 export interface TinyMeshOptions {
   /** neurons of an FNP (default: those of a CNP) */

@@ -2,13 +2,13 @@
 // to hardware and why the rest does not, and the mapped run on real digits.
 import { describe, expect, it } from 'vitest';
 import { mnistHeldOut, strided } from '../../models/mnist.js';
-import { loadModel } from '../../src/model/files.js';
-import { inferShapes } from '../../src/model/shapes.js';
+import { loadModel } from '../../src/ir/files.js';
+import { inferShapes } from '../../src/ir/shapes.js';
 import { referenceForward } from '../../src/reference/forward.js';
-import { AKD1000, TwoNodesIP } from '../../src/scheduler/devices.js';
-import { estimateCost } from '../../src/scheduler/cost.js';
-import { runPlan } from '../../src/scheduler/map-run.js';
-import { mapModel, MappingError } from '../../src/scheduler/map.js';
+import { AKD1000, TwoNodesIP } from '../../src/mesh/devices.js';
+import { estimateCost } from '../../src/mesh/cost.js';
+import { runPlan } from '../../src/mesh/map-run.js';
+import { mapModel, MappingError } from '../../src/mesh/map.js';
 
 const MODEL = new URL('../../models/mnist-cnn-q4.akida.json', import.meta.url).pathname;
 

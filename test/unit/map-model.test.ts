@@ -1,7 +1,7 @@
 // Model.map(device, { hwOnly }) and Model.summary() after mapping, as in Akida's API.
 import { describe, expect, it } from 'vitest';
-import { Model } from '../../src/model/model.js';
-import { MappingError } from '../../src/scheduler/map.js';
+import { Model } from '../../src/model.js';
+import { MappingError } from '../../src/mesh/map.js';
 import { dsCnnKws, ModelBuilder, randomInput } from './map-models.js';
 
 describe('Model.map', () => {

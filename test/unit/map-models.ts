@@ -1,7 +1,7 @@
 // Synthetic models for the mapper tests: seeded random weights, thresholds that leave some
-// neurons firing. Shapes follow model/shapes.ts; nothing here is checked against itself.
+// neurons firing. Shapes follow ir/shapes.ts; nothing here is checked against itself.
 import { mulberry32 } from '../../src/data/rng.js';
-import type { ActBits, Activation, Layer, ModelSpec, Padding, Pooling, Shape3, WeightBits } from '../../src/model/types.js';
+import type { ActBits, Activation, Layer, ModelSpec, Padding, Pooling, Shape3, WeightBits } from '../../src/ir/types.js';
 import { act, conv, dense, inputConv, inputData, NO_POOL, separable } from '../helpers/builders.js';
 
 export interface ConvOpts {

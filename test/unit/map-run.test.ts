@@ -1,14 +1,14 @@
 // Running the mapped model: dispatches follow the sequence/pass plan, results equal the
 // unmapped forward, and the per-NP statistics match counts made another way.
 import { describe, expect, it } from 'vitest';
-import { inferShapes, potentialShape, shapeSize, windowGeometry } from '../../src/model/shapes.js';
-import type { IntBatch, Layer, ModelSpec, Shape3 } from '../../src/model/types.js';
+import { inferShapes, potentialShape, shapeSize, windowGeometry } from '../../src/ir/shapes.js';
+import type { IntBatch, Layer, ModelSpec, Shape3 } from '../../src/ir/types.js';
 import { referenceForward } from '../../src/reference/forward.js';
-import { AKD1000 } from '../../src/scheduler/devices.js';
-import type { PartShape } from '../../src/scheduler/map-parts.js';
-import { runPlan } from '../../src/scheduler/map-run.js';
-import { mapModel, type MappingPlan } from '../../src/scheduler/map.js';
-import { expectedStats, measureStats } from '../../src/scheduler/stats.js';
+import { AKD1000 } from '../../src/mesh/devices.js';
+import type { PartShape } from '../../src/mesh/map-parts.js';
+import { runPlan } from '../../src/mesh/map-run.js';
+import { mapModel, type MappingPlan } from '../../src/mesh/map.js';
+import { expectedStats, measureStats } from '../../src/mesh/stats.js';
 import { mulberry32, pick, randInt } from '../helpers/builders.js';
 import { randomInput as randomModelInput, randomModel } from '../helpers/random-model.js';
 import { tinyMesh } from './map-meshes.js';

@@ -1,13 +1,13 @@
 // The mapper: parts tile every layer, NP limits hold, column bands read the right input
 // columns, sequences and passes follow the plan rules, the published DS-CNN figures.
 import { describe, expect, it } from 'vitest';
-import { inferShapes, potentialShape } from '../../src/model/shapes.js';
-import type { IntBatch, ModelSpec } from '../../src/model/types.js';
+import { inferShapes, potentialShape } from '../../src/ir/shapes.js';
+import type { IntBatch, ModelSpec } from '../../src/ir/types.js';
 import { layerForward } from '../../src/reference/forward.js';
-import { AKD1000, AKD1000_DESCRIPTION, TwoNodesIP } from '../../src/scheduler/devices.js';
-import { denseOps } from '../../src/scheduler/map-parts.js';
-import { mapModel, type MappingPlan } from '../../src/scheduler/map.js';
-import { defineMesh, type DeviceSpec } from '../../src/scheduler/mesh.js';
+import { AKD1000, AKD1000_DESCRIPTION, TwoNodesIP } from '../../src/mesh/devices.js';
+import { denseOps } from '../../src/mesh/map-parts.js';
+import { mapModel, type MappingPlan } from '../../src/mesh/map.js';
+import { defineMesh, type DeviceSpec } from '../../src/mesh/mesh.js';
 import { randomModel } from '../helpers/random-model.js';
 import { tinyMesh } from './map-meshes.js';
 import { akidaNet05, dsCnnKws, GAP, MAX2, ModelBuilder, randomInput } from './map-models.js';

@@ -1,13 +1,13 @@
 // The cost estimate: its arithmetic, and how far it lands from the published figures it was
 // calibrated on (a regression guard on the parameters, not a validation of the model).
 import { describe, expect, it } from 'vitest';
-import { inferShapes } from '../../src/model/shapes.js';
-import { estimateCost } from '../../src/scheduler/cost.js';
-import { AKD1000, TwoNodesIP } from '../../src/scheduler/devices.js';
-import { MappedModel } from '../../src/scheduler/map-model.js';
-import { denseOps } from '../../src/scheduler/map-parts.js';
-import { mapModel } from '../../src/scheduler/map.js';
-import { expectedStats } from '../../src/scheduler/stats.js';
+import { inferShapes } from '../../src/ir/shapes.js';
+import { estimateCost } from '../../src/mesh/cost.js';
+import { AKD1000, TwoNodesIP } from '../../src/mesh/devices.js';
+import { MappedModel } from '../../src/mesh/map-model.js';
+import { denseOps } from '../../src/mesh/map-parts.js';
+import { mapModel } from '../../src/mesh/map.js';
+import { expectedStats } from '../../src/mesh/stats.js';
 import { akidaNet05, dsCnnKws, ModelBuilder, randomInput } from './map-models.js';
 
 /** Our assumption for the published examples: 30% of every layer's outputs are events. */

@@ -1,8 +1,8 @@
 // Virtual devices as data: the built-in meshes, user meshes and their validation.
 import { describe, expect, it } from 'vitest';
-import { AKD1000, AKD1000_DESCRIPTION, deviceNames, getDevice, listDevices, resolveDevice, TwoNodesIP } from '../../src/scheduler/devices.js';
-import { mapModel } from '../../src/scheduler/map.js';
-import { defineMesh, MeshError, type MeshDescription } from '../../src/scheduler/mesh.js';
+import { AKD1000, AKD1000_DESCRIPTION, deviceNames, getDevice, listDevices, resolveDevice, TwoNodesIP } from '../../src/mesh/devices.js';
+import { mapModel } from '../../src/mesh/map.js';
+import { defineMesh, MeshError, type MeshDescription } from '../../src/mesh/mesh.js';
 import { dsCnnKws } from './map-models.js';
 
 describe('built-in devices', () => {

@@ -5,9 +5,9 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchModel, loadModel, saveModel } from '../../src/model/files.js';
-import type { ModelSpec } from '../../src/model/types.js';
-import { validateModel } from '../../src/model/validate.js';
+import { fetchModel, loadModel, saveModel } from '../../src/ir/files.js';
+import type { ModelSpec } from '../../src/ir/types.js';
+import { validateModel } from '../../src/ir/validate.js';
 import { act, conv, dense, inputData, model } from '../helpers/builders.js';
 
 function small(threshold = 3): ModelSpec {

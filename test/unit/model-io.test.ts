@@ -1,8 +1,8 @@
 // The .json + .bin format: round trips and every way a file pair can be wrong.
 import { describe, expect, it } from 'vitest';
-import { deserializeModel, serializeModel, type ModelJson } from '../../src/model/io.js';
-import type { ModelSpec } from '../../src/model/types.js';
-import { ModelError, validateModel } from '../../src/model/validate.js';
+import { deserializeModel, serializeModel, type ModelJson } from '../../src/ir/io.js';
+import type { ModelSpec } from '../../src/ir/types.js';
+import { ModelError, validateModel } from '../../src/ir/validate.js';
 import { act, dense, inputConv, model } from '../helpers/builders.js';
 import { randomModel } from '../helpers/random-model.js';
 

@@ -1,7 +1,7 @@
 // summarize / formatSummary on a small model whose figures are worked out by hand.
 import { describe, expect, it } from 'vitest';
-import { formatSummary, summarize } from '../../src/model/summary.js';
-import type { ModelSpec } from '../../src/model/types.js';
+import { formatSummary, summarize } from '../../src/ir/summary.js';
+import type { ModelSpec } from '../../src/ir/types.js';
 import { act, conv, dense, inputData, model, separable } from '../helpers/builders.js';
 
 function spec(): ModelSpec {

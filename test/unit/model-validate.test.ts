@@ -1,7 +1,7 @@
 // validateModel: one test per rule; every message must name the layer and the field.
 import { describe, expect, it } from 'vitest';
-import type { Layer, ModelSpec } from '../../src/model/types.js';
-import { ModelError, validateModel } from '../../src/model/validate.js';
+import type { Layer, ModelSpec } from '../../src/ir/types.js';
+import { ModelError, validateModel } from '../../src/ir/validate.js';
 import { act, conv, dense, inputConv, inputData, model, separable } from '../helpers/builders.js';
 
 /** in [6,6,2] -> conv1 3x3 same, 4 filters, max 2x2/2 -> sep2 3x3 same, 3 filters, global_avg -> fc3 (potentials) */

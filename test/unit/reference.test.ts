@@ -1,10 +1,10 @@
 // The integer reference against expectations worked out by hand (the arithmetic is in the
 // comments), layer by layer. DESIGN.md section 3 is the specification.
 import { describe, expect, it } from 'vitest';
-import { windowGeometry } from '../../src/model/shapes.js';
-import type { ModelSpec, Shape3 } from '../../src/model/types.js';
+import { windowGeometry } from '../../src/ir/shapes.js';
+import type { ModelSpec, Shape3 } from '../../src/ir/types.js';
 import { activate, referenceForward } from '../../src/reference/index.js';
-import { validateModel } from '../../src/model/validate.js';
+import { validateModel } from '../../src/ir/validate.js';
 import { act, batch, conv, dense, inputConv, inputData, model, separable } from '../helpers/builders.js';
 
 /** Runs one sample and returns the output values (after checking the model is valid). */

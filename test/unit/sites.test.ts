@@ -1,11 +1,11 @@
-// Changed sites (src/kernels/sites.ts): the summed-area-table test equals a pixel-by-pixel walk
+// Changed sites (src/engine/sites.ts): the summed-area-table test equals a pixel-by-pixel walk
 // of each site's window (or lists more sites, never fewer, where a stride above the kernel
 // leaves gaps between the taps) on random geometries (kernels, strides, paddings, pooling windows
 // that overlap, leave gaps or reach past the image) and random masks; the blank output as
 // stored, its repetition and its spikes. (The changed pixels of the model input come from
 // GpuModel's input packing: test/gpu/sites.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { BLANK_PIECE_BYTES, BlankOutput, changedSites, PixelBits, type SiteGeometry } from '../../src/kernels/sites.js';
+import { BLANK_PIECE_BYTES, BlankOutput, changedSites, PixelBits, type SiteGeometry } from '../../src/engine/sites.js';
 import { mulberry32, randInt } from '../helpers/builders.js';
 
 /** Whether pooled site (oy, ox) reads a changed pixel, walking every conv position and tap. */

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { saveTfjsModel } from '../../src/convert/index.js';
-import { saveModel } from '../../src/model/files.js';
+import { saveModel } from '../../src/ir/files.js';
 import type { SweepReport } from '../../src/temporal/index.js';
 import { cli } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/temp-dir.js';

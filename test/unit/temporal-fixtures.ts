@@ -1,5 +1,5 @@
 // Small random IR models and inputs (fixed seeds) shared by the temporal unit and GPU tests.
-import type { Activation, IntBatch, Layer, ModelSpec, Shape3 } from '../../src/model/types.js';
+import type { Activation, IntBatch, Layer, ModelSpec, Shape3 } from '../../src/ir/types.js';
 
 export function lcg(seed: number): () => number {
   let s = seed >>> 0;

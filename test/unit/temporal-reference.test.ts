@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { IntBatch, ModelSpec } from '../../src/model/types.js';
-import { loadModel } from '../../src/model/files.js';
+import type { IntBatch, ModelSpec } from '../../src/ir/types.js';
+import { loadModel } from '../../src/ir/files.js';
 import { referenceForward } from '../../src/reference/forward.js';
 import { spikingNetFromModel } from '../../src/temporal/from-model.js';
 import { maxPoolState, maxPoolStep } from '../../src/temporal/maxpool.js';

@@ -22,7 +22,7 @@ export function register(program: Command): void {
   addScalingOptions(addQuantizeOptions(cmd)).action(async (path: string, opts: CheckOpts) => {
     const quantization = quantizationFrom(opts);
     const inputScaling = scalingFrom(opts);
-    const { getDevice } = await import('../../scheduler/devices.js');
+    const { getDevice } = await import('../../mesh/devices.js');
     let device;
     try {
       device = getDevice(opts.device);

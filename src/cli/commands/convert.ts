@@ -26,7 +26,7 @@ export function register(program: Command): void {
     const inputScaling = scalingFrom(opts);
     await quietTfjs();
     const { loadTfjsModel, quantize, analyze, alignThresholds, hardwareIssues, formatCompatibilityIssue, ConversionError } = await import('../../convert/index.js');
-    const { saveModel } = await import('../../model/files.js');
+    const { saveModel } = await import('../../ir/files.js');
     let model = await loadTfjsModel(path);
     if (quantization) model = quantize(model, quantization);
     if (opts.align) printAlignment(await alignThresholds(model, { inputScaling, inputBits }));

@@ -6,9 +6,9 @@
 import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageBatch, ImageDataset } from '../../data/batch.js';
-import type { Classifier, DatasetEvaluation } from '../../scheduler/evaluate.js';
-import type { Model, ModelOptions } from '../../model/model.js';
-import type { Specialization } from '../../kernels/conv-specialized.js';
+import type { Classifier, DatasetEvaluation } from '../../eval/evaluate.js';
+import type { Model, ModelOptions } from '../../model.js';
+import type { Specialization } from '../../engine/specialize.js';
 import { UsageError, needsGpu } from '../main.js';
 import { progressBar } from '../progress.js';
 import { addQuantizeOptions, addScalingOptions, alignmentLine, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
@@ -65,7 +65,7 @@ async function loadForEval(path: string, f: EvalFlags, options: ModelOptions): P
   const head = await fs.readFile(path, 'utf8').then((t) => t.slice(0, 4096)).catch((e: Error) => {
     throw new Error(`cannot read ${path}: ${e.message}`);
   });
-  const { Model } = await import('../../model/model.js');
+  const { Model } = await import('../../model.js');
   const quantization = quantizationFrom(f);
   if (!TFJS_MODEL.test(head)) {
     if (quantization) throw new UsageError(`--wq/--aq/--iq quantize a tfjs model; ${path} is a spikemesh model (already integer)`);
@@ -187,7 +187,7 @@ export function register(program: Command): void {
       await model.forward(new Uint8Array(h * w * c));
       setupSeconds = (performance.now() - t0) / 1000;
     }
-    const { evaluateDataset } = await import('../../scheduler/evaluate.js');
+    const { evaluateDataset } = await import('../../eval/evaluate.js');
     const writer = f.output ? await (await import('../../data/jsonl.js')).openJsonlWriter(f.output) : undefined;
     const bar = await progressBar(total);
     let result: DatasetEvaluation;

@@ -133,7 +133,7 @@ export function register(program: Command): void {
       const pred = t.floatPredict(floatNet, data.images, data.n, inputScale);
       sourceAccuracy = t.readoutAccuracy(pred, data.labels).accuracy;
     } else {
-      const { loadModel } = await import('../../model/files.js');
+      const { loadModel } = await import('../../ir/files.js');
       const { referenceClasses } = await import('../../convert/index.js');
       const spec = await loadModel(modelPath);
       net = t.spikingNetFromModel(spec);

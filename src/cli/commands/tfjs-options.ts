@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { AlignmentReport, LayerAlignment } from '../../convert/align.js';
 import type { QuantizeOptions } from '../../convert/quantize.js';
-import type { ActBits, InputScaling, WeightBits } from '../../model/types.js';
+import type { ActBits, InputScaling, WeightBits } from '../../ir/types.js';
 import { UsageError } from '../main.js';
 
 export interface TfjsModelOpts {

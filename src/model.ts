@@ -1,18 +1,19 @@
 // The user-facing model: Akida's Model API (forward, predict, evaluate, statistics, summary)
 // over the IR, on the WebGPU engine or on the integer reference.
-import { defaultDevice, GpuRunner, type AcquiredDevice } from '../gpu/index.js';
-import { rescale } from '../reference/activation.js';
-import { referenceForward } from '../reference/forward.js';
-import type { Specialization } from '../kernels/conv-specialized.js';
-import { GpuModel } from '../scheduler/run.js';
-import { MappedModel } from '../scheduler/map-model.js';
-import type { MapOptions } from '../scheduler/map.js';
-import type { DeviceSpec, MeshDescription } from '../scheduler/mesh.js';
-import { inferShapes, poolArea, potentialShape, shapeSize } from './shapes.js';
-import { fetchModel, loadModel, saveModel } from './files.js';
-import { formatSummary, summarize } from './summary.js';
-import type { ForwardResult, IntBatch, ModelSpec, Shape3 } from './types.js';
-import { validateModel } from './validate.js';
+import { defaultDevice, GpuRunner, type AcquiredDevice } from './gpu/index.js';
+import { rescale } from './reference/activation.js';
+import { referenceForward } from './reference/forward.js';
+import type { Specialization } from './engine/specialize.js';
+import { GpuModel } from './engine/run.js';
+import { MappedModel } from './mesh/map-model.js';
+import type { MapOptions } from './mesh/map.js';
+import type { DeviceSpec, MeshDescription } from './mesh/mesh.js';
+import { inferShapes, poolArea, potentialShape, shapeSize } from './ir/shapes.js';
+import { fetchModel, loadModel, saveModel } from './ir/files.js';
+import { formatSummary, summarize } from './ir/summary.js';
+import type { ForwardResult, IntBatch, LayerStatistics, ModelSpec, Shape3 } from './ir/types.js';
+export type { LayerStatistics } from './ir/types.js';
+import { validateModel } from './ir/validate.js';
 
 export type Backend = 'webgpu' | 'reference';
 
@@ -30,19 +31,6 @@ export interface ModelOptions {
 /** Inputs: an IntBatch, or the raw NHWC values of n samples (n inferred from the length). */
 export type ModelInput = IntBatch | Uint8Array | Int32Array | ArrayLike<number>;
 
-export interface LayerStatistics {
-  name: string;
-  kind: string;
-  /** outputs per sample (H x W x C) */
-  outputs: number;
-  /** non-zero outputs (spikes/events) summed over all samples seen */
-  spikes: number;
-  samples: number;
-  /** spikes per sample */
-  spikesPerSample: number;
-  /** fraction of outputs that are zero */
-  sparsity: number;
-}
 
 export interface Evaluation {
   accuracy: number;

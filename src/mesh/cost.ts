@@ -1,8 +1,8 @@
 // Throughput and energy ESTIMATES of a mapped model from its per-NP statistics and the
 // device's cost parameters. A simple documented model (docs/mesh.md, "Cost model"), not a
 // measurement: within a pass all NPs work concurrently and the busiest one sets the time.
-import { inferShapes, shapeSize } from '../model/shapes.js';
-import type { Layer, ModelSpec, Shape3 } from '../model/types.js';
+import { inferShapes, shapeSize } from '../ir/shapes.js';
+import type { Layer, ModelSpec, Shape3 } from '../ir/types.js';
 import { denseOps } from './map-parts.js';
 import type { MappingPlan } from './map.js';
 import type { CostModel, DeviceSpec } from './mesh.js';

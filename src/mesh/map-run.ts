@@ -1,8 +1,8 @@
 // Runs a mapped model the way the plan schedules it: sequence by sequence, pass by pass,
 // each part of a layer dispatched on its own (its output channels as a one-layer model),
 // its output columns written into the layer output. Then the per-NP statistics.
-import { inferShapes, shapeSize } from '../model/shapes.js';
-import type { ForwardResult, IntBatch, Layer, ModelSpec, Shape3 } from '../model/types.js';
+import { inferShapes, shapeSize } from '../ir/shapes.js';
+import type { ForwardResult, IntBatch, Layer, ModelSpec, Shape3 } from '../ir/types.js';
 import { referenceForward } from '../reference/forward.js';
 import type { Range } from './map-parts.js';
 import type { MappingPlan, Unit } from './map.js';

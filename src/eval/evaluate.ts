@@ -4,9 +4,18 @@
 // a spiking model was converted from).
 import type { ImageBatch, ImageDataset } from '../data/batch.js';
 import { toIntBatch } from '../data/batch.js';
-import type { LayerStatistics, Model } from '../model/model.js';
-import { shapeSize } from '../model/shapes.js';
-import type { IntBatch } from '../model/types.js';
+import { shapeSize } from '../ir/shapes.js';
+import type { IntBatch, LayerStatistics, Shape3 } from '../ir/types.js';
+
+/** What evaluateDataset needs of a model (the package's Model is one). */
+export interface EvaluatedModel {
+  readonly inputShape: Shape3;
+  readonly outputShape: Shape3;
+  readonly statistics: LayerStatistics[];
+  resetStatistics(): void;
+  forward(batch: IntBatch): Promise<IntBatch>;
+  classesOf(output: IntBatch): Int32Array;
+}
 import { ConfusionMatrix } from './confusion.js';
 
 /** A classifier run beside the model on the same images: class per sample of the batch. */
@@ -71,7 +80,7 @@ export interface DatasetEvaluation {
  * Runs `model` over the first `limit` samples of `dataset`, `batchSize` at a time. The model's
  * statistics are reset first, so they cover this evaluation only.
  */
-export async function evaluateDataset(model: Model, dataset: ImageDataset, opts: DatasetEvaluationOptions = {}): Promise<DatasetEvaluation> {
+export async function evaluateDataset(model: EvaluatedModel, dataset: ImageDataset, opts: DatasetEvaluationOptions = {}): Promise<DatasetEvaluation> {
   const want = model.inputShape;
   if (dataset.shape.some((d, i) => d !== want[i])) {
     throw new RangeError(`dataset '${dataset.name}' has images of shape [${dataset.shape}], the model expects [${want}]`);

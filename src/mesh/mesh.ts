@@ -2,7 +2,7 @@
 // of declared kinds. defineMesh() checks a description and builds the device the mapper uses.
 // The numbers of the known devices, their sources and which are assumptions: devices.ts and
 // docs/mesh.md.
-import type { LayerKind } from '../model/types.js';
+import type { LayerKind } from '../ir/types.js';
 
 /** The data-processing layers an NP can run (InputData needs none; InputConvolutional uses the input block). */
 export type NpLayerKind = Extract<LayerKind, 'Convolutional' | 'SeparableConvolutional' | 'FullyConnected'>;

@@ -6,12 +6,12 @@ import type { GpuRunner } from '../gpu/runner.js';
 import { settle } from '../gpu/settle.js';
 import type { Kernel } from '../gpu/kernel.js';
 import { wordsFor } from '../kernels/pack.js';
-import { changedSites, PixelBits } from '../kernels/sites.js';
-import { inferShapes, shapeSize } from '../model/shapes.js';
-import type { ForwardResult, IntBatch, ModelSpec, Shape3 } from '../model/types.js';
-import { validateModel } from '../model/validate.js';
+import { changedSites, PixelBits } from './sites.js';
+import { inferShapes, shapeSize } from '../ir/shapes.js';
+import type { ForwardResult, IntBatch, ModelSpec, Shape3 } from '../ir/types.js';
+import { validateModel } from '../ir/validate.js';
 import { outputBytes, planModel, type ChunkContext, type LayerPlan } from './plan.js';
-import type { Specialization } from '../kernels/conv-specialized.js';
+import type { Specialization } from './specialize.js';
 
 export interface GpuModelOptions {
   /** bytes the per-chunk buffers of one forward pass may hold at once (default 256 MiB) */
@@ -179,7 +179,7 @@ export class GpuModel {
    * Checks the input (shape, length, integer range of the input bits) and packs it as u8,
    * 4 channels per u32. Also counts its non-zero values (the spikes of an InputData layer)
    * and, with `track`, marks the pixels with a non-zero channel (the changed pixels of
-   * src/kernels/sites.ts), in the same pass.
+   * src/engine/sites.ts), in the same pass.
    */
   private packInput(input: IntBatch, track: boolean): { words: Uint32Array; nonZero: number; changed: PixelBits | undefined } {
     const shape = this.inputShape;

@@ -11,9 +11,9 @@
 // rows, masked to its columns, a few word operations per site.
 // The window is taken as its bounding box, so a stride above the kernel (rows or columns
 // between the taps) can list a site that is not changed: computed, never wrong.
-import type { Shape3 } from '../model/types.js';
-import type { ConvKernelParams } from './conv.js';
-import { wordsFor } from './pack.js';
+import type { Shape3 } from '../ir/types.js';
+import type { ConvKernelParams } from '../kernels/conv.js';
+import { wordsFor } from '../kernels/pack.js';
 
 /** Where a layer's windows lie (a conv-like layer with its pooling; a dense layer is a valid conv over its whole input). */
 export type SiteGeometry = Pick<

@@ -1,8 +1,8 @@
 // How one layer splits over NPs: by output channels (filter groups, limited by an NP's
 // neurons and weight memory) and by output columns (column bands, limited by the columns of
-// potentials an NP computes). Geometry comes from model/shapes.ts.
-import { potentialShape, windowGeometry } from '../model/shapes.js';
-import type { Layer, Padding, Shape3 } from '../model/types.js';
+// potentials an NP computes). Geometry comes from ir/shapes.ts.
+import { potentialShape, windowGeometry } from '../ir/shapes.js';
+import type { Layer, Padding, Shape3 } from '../ir/types.js';
 import type { NpKind } from './mesh.js';
 
 /** Half-open range [start, end). */

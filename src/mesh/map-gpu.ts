@@ -1,9 +1,9 @@
 // The GPU engine as the ForwardFn of runPlan: each part's one-layer model becomes a GpuModel
 // (weights uploaded once, pipelines shared through the runner's cache) and runs there.
 import type { GpuRunner } from '../gpu/runner.js';
-import type { ModelSpec } from '../model/types.js';
+import type { ModelSpec } from '../ir/types.js';
 import type { ForwardFn } from './map-run.js';
-import { GpuModel } from './run.js';
+import { GpuModel } from '../engine/run.js';
 
 export interface GpuForward extends ForwardFn {
   /** frees the weights of every part model created */

@@ -1,8 +1,8 @@
 // Hardware constraints of Akida 1.0 (AKD1000 and the Akida 1.0 IP), checked per layer.
 // Each failed check is an issue with the rule, the reason and a fix. Sources of the rules:
 // docs/mesh.md, "Hardware constraints".
-import { inferShapes, potentialShape, shapeSize, windowGeometry } from '../model/shapes.js';
-import type { Layer, ModelSpec, Pooling, Shape3 } from '../model/types.js';
+import { inferShapes, potentialShape, shapeSize, windowGeometry } from '../ir/shapes.js';
+import type { Layer, ModelSpec, Pooling, Shape3 } from '../ir/types.js';
 import { columnBands, neuronLayout, neuronsPerNp } from './map-parts.js';
 import { kindsFor, type DeviceSpec, type NpLayerKind } from './mesh.js';
 

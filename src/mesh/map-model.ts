@@ -1,6 +1,6 @@
 // A model mapped on a virtual device: Akida's model.map(device, hw_only) result with
 // summary(), a run that follows the plan, and the cost estimate of that run.
-import type { IntBatch, ModelSpec } from '../model/types.js';
+import type { IntBatch, ModelSpec } from '../ir/types.js';
 import { estimateCost, type CostEstimate, type CostOptions } from './cost.js';
 import { resolveDevice } from './devices.js';
 import { runPlan, type ForwardFn, type PlanRun } from './map-run.js';

@@ -1,5 +1,5 @@
 // The spikemesh IR: plain typed data describing an Akida-style integer network.
-// Everything here is serialisable (src/model/io.ts) and free of GPU or tfjs types.
+// Everything here is serialisable (src/ir/io.ts) and free of GPU or tfjs types.
 // The numeric meaning of every field is fixed by DESIGN.md section 3 and
 // implemented once in src/reference (the oracle) and once in shaders/ (the GPU).
 
@@ -170,4 +170,19 @@ export interface ForwardResult {
   spikes: number[];
   /** every layer's output, when asked for */
   layers?: IntBatch[];
+}
+
+/** Spikes of one layer over the samples a model has run (Model.statistics). */
+export interface LayerStatistics {
+  name: string;
+  kind: string;
+  /** outputs per sample (H x W x C) */
+  outputs: number;
+  /** non-zero outputs (spikes/events) summed over all samples seen */
+  spikes: number;
+  samples: number;
+  /** spikes per sample */
+  spikesPerSample: number;
+  /** fraction of outputs that are zero */
+  sparsity: number;
 }

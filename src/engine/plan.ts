@@ -26,18 +26,12 @@ import {
   type PooledOutput,
   type PoolParams,
 } from '../kernels/index.js';
-import {
-  convSpecialized,
-  specializeConv,
-  specializedInvocations,
-  specializeSeparable,
-  type SpecializedConvParams,
-  type Specialization,
-} from '../kernels/conv-specialized.js';
+import { convSpecialized, specializedInvocations, type SpecializedConvParams } from '../kernels/conv-specialized.js';
+import { specializeConv, specializeSeparable, type Specialization } from './specialize.js';
 import { scaledActivation } from '../kernels/epilogue.js';
-import { BlankOutput, type ChangedSites, type SiteGeometry } from '../kernels/sites.js';
+import { BlankOutput, type ChangedSites, type SiteGeometry } from './sites.js';
 import { referenceForward } from '../reference/forward.js';
-import { convOutputShape, inferShapes, poolArea, poolOutputShape, windowGeometry } from '../model/shapes.js';
+import { convOutputShape, inferShapes, poolArea, poolOutputShape, windowGeometry } from '../ir/shapes.js';
 import type {
   Activation,
   ConvolutionalLayer,
@@ -50,7 +44,7 @@ import type {
   SeparableConvolutionalLayer,
   Shape3,
   WeightBits,
-} from '../model/types.js';
+} from '../ir/types.js';
 
 /** What a layer needs from the forward pass while it records one chunk of samples. */
 export interface ChunkContext {
@@ -64,7 +58,7 @@ export interface ChunkContext {
   spikes: GPUBuffer;
   /**
    * The output sites of the layer being recorded that can differ from its blank-input output
-   * (src/kernels/sites.ts), when the forward pass tracks them (layers with `usesSites`).
+   * (src/engine/sites.ts), when the forward pass tracks them (layers with `usesSites`).
    */
   changed: ChangedSites | undefined;
   /** a buffer for this chunk (output or scratch), released after the chunk's readback */
@@ -159,7 +153,7 @@ function prepareSpecialized(runner: GpuRunner, tiles: SpecializedConvParams[]): 
 
 /**
  * A conv-like layer skips the sites whose window equals the blank input's
- * (src/kernels/sites.ts): its kernels run over the changed sites only, and the others get the
+ * (src/engine/sites.ts): its kernels run over the changed sites only, and the others get the
  * blank output, written (or cleared) before the dispatches.
  */
 class SiteSkip {
@@ -530,7 +524,7 @@ class SeparablePlan implements LayerPlan {
 
 /**
  * Every layer's output for one blank (all-zero) input sample, as the GPU stores it: what the
- * specialised kernels leave at the sites they skip (src/kernels/sites.ts).
+ * specialised kernels leave at the sites they skip (src/engine/sites.ts).
  */
 function blankOutputs(spec: ModelSpec): (BlankOutput | undefined)[] {
   const shape = inferShapes(spec.layers).inputs[0]!;

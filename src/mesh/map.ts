@@ -3,8 +3,8 @@
 // software layers) and a hardware sequence into passes when it needs more NPs than the device
 // has. Preference, as Akida's: more layers on hardware, then fewer sequences, then fewer
 // passes (then fewer NPs). The algorithm is described in docs/mesh.md.
-import { inferShapes, potentialShape } from '../model/shapes.js';
-import type { Layer, LayerKind, ModelSpec, Shape3 } from '../model/types.js';
+import { inferShapes, potentialShape } from '../ir/shapes.js';
+import type { Layer, LayerKind, ModelSpec, Shape3 } from '../ir/types.js';
 import { checkModel, formatIssue, type MapIssue } from './map-constraints.js';
 import { columnBands, denseOps, layerParts, neuronLayout, neuronsPerNp, type PartShape, type Range } from './map-parts.js';
 import { kindsFor, type DeviceSpec, type NpKind, type NpLayerKind } from './mesh.js';

@@ -1,8 +1,8 @@
 // Per-NP statistics of a mapped model: events in and out and synaptic operations (SynOps)
 // of every part of every layer, measured from a run's layer outputs, or expected from
 // assumed event densities (for estimates without data). Definitions: docs/mesh.md.
-import { inferShapes, potentialShape, shapeSize, windowGeometry } from '../model/shapes.js';
-import type { IntBatch, Layer, ModelSpec, Shape3 } from '../model/types.js';
+import { inferShapes, potentialShape, shapeSize, windowGeometry } from '../ir/shapes.js';
+import type { IntBatch, Layer, ModelSpec, Shape3 } from '../ir/types.js';
 import type { Range } from './map-parts.js';
 import type { MappingPlan, Unit } from './map.js';
 

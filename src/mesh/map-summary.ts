@@ -1,7 +1,7 @@
 // The mapped model summary, like Akida's model.summary() after map(): per layer the NPs and
 // nodes used, sequence and pass, hardware or software (with the reasons) and program bytes.
-import { inferShapes } from '../model/shapes.js';
-import type { LayerKind, ModelSpec, Shape3 } from '../model/types.js';
+import { inferShapes } from '../ir/shapes.js';
+import type { LayerKind, ModelSpec, Shape3 } from '../ir/types.js';
 import type { MapIssue } from './map-constraints.js';
 import type { Backend, MappedPart, MappingPlan, MappingTotals, SequenceMapping } from './map.js';
 
