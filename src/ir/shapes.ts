@@ -1,5 +1,6 @@
 // Shape inference for the IR: one place that knows output sizes and padding offsets.
 import type { Layer, Padding, Pooling, Shape3 } from './types.js';
+import { unknownKind } from './types.js';
 
 /** Output length and leading pad of a window op along one axis (TensorFlow's convention). */
 export function windowGeometry(
@@ -68,6 +69,8 @@ export function potentialShape(layer: Layer, input: Shape3): Shape3 {
       return convOutputShape(input, layer.kernel, layer.stride, layer.padding, layer.filters);
     case 'FullyConnected':
       return [1, 1, layer.units];
+    default:
+      return unknownKind(layer);
   }
 }
 

@@ -186,3 +186,12 @@ export interface LayerStatistics {
   /** fraction of outputs that are zero */
   sparsity: number;
 }
+
+/**
+ * The `default:` of every `switch (layer.kind)`: a new LayerKind makes each switch that lacks
+ * it a type error (the list of places to extend, docs/ARCHITECTURE.md "Adding a layer kind"),
+ * and a layer of unknown kind at run time an error naming it.
+ */
+export function unknownKind(layer: never): never {
+  throw new Error(`unknown layer kind '${String((layer as { kind?: unknown }).kind)}'`);
+}

@@ -18,6 +18,7 @@ import {
   type Shape3,
   type WeightBits,
 } from './types.js';
+import { unknownKind } from './types.js';
 
 /** Where a problem was found; every part is optional. */
 export interface ModelErrorLocation {
@@ -341,6 +342,8 @@ export function maxPotentials(layer: Layer, input: Shape3, maxInput: number): Fl
       }
       return out;
     }
+    default:
+      return unknownKind(layer);
   }
 }
 

@@ -5,6 +5,7 @@ import { inferShapes, potentialShape, shapeSize, windowGeometry } from '../ir/sh
 import type { Layer, ModelSpec, Pooling, Shape3 } from '../ir/types.js';
 import { columnBands, neuronLayout, neuronsPerNp } from './map-parts.js';
 import { kindsFor, type DeviceSpec, type NpLayerKind } from './mesh.js';
+import { unknownKind } from '../ir/types.js';
 
 export interface MapIssue {
   /** layer index in the model */
@@ -226,6 +227,8 @@ export function checkLayer(model: ModelSpec, k: number, device: DeviceSpec, shap
       checkNps(out, device, layer, input, outShape);
       break;
     }
+    default:
+      return unknownKind(layer);
   }
   if (layer.kind !== 'InputData' && layer.activation) {
     const worst = layer.activation.threshold.reduce((m, t) => Math.max(m, Math.abs(t)), 0);

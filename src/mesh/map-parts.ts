@@ -4,6 +4,7 @@
 import { potentialShape, windowGeometry } from '../ir/shapes.js';
 import type { Layer, Padding, Shape3 } from '../ir/types.js';
 import type { NpKind } from './mesh.js';
+import { unknownKind } from '../ir/types.js';
 
 /** Half-open range [start, end). */
 export type Range = [number, number];
@@ -55,6 +56,8 @@ export function neuronLayout(layer: Layer, input: Shape3): NeuronLayout {
       };
     case 'FullyConnected':
       return { neurons: layer.units, sharedBytes: 0, bytesPerNeuron: packedBytes(input[0] * input[1] * input[2], layer.weightBits) };
+    default:
+      return unknownKind(layer);
   }
 }
 

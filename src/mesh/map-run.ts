@@ -7,6 +7,7 @@ import { referenceForward } from '../reference/forward.js';
 import type { Range } from './map-parts.js';
 import type { MappingPlan, Unit } from './map.js';
 import { measureStats, type PlanStats } from './stats.js';
+import { unknownKind } from '../ir/types.js';
 
 /** Runs a whole (small) model on a batch; the default is the integer reference. */
 export type ForwardFn = (spec: ModelSpec, input: IntBatch) => ForwardResult | Promise<ForwardResult>;
@@ -63,6 +64,8 @@ export function sliceNeurons(layer: Layer, r: Range): Layer {
       return { ...layer, ...common, filters: n, pointwise: slice(layer.pointwise, layer.pointwise.length / full, full, r) };
     case 'FullyConnected':
       return { ...layer, ...common, units: n, weights: slice(layer.weights, layer.weights.length / full, full, r) };
+    default:
+      return unknownKind(layer);
   }
 }
 

@@ -3,6 +3,7 @@ import { inferShapes, potentialShape, shapeSize } from '../ir/shapes.js';
 import type { ForwardResult, IntBatch, Layer, ModelSpec, Shape3 } from '../ir/types.js';
 import { convPotentials, densePotentials, depthwisePotentials } from './conv.js';
 import { poolAndActivate } from './pool.js';
+import { unknownKind } from '../ir/types.js';
 
 /** One sample through one layer. */
 export function layerForward(layer: Layer, x: Int32Array, input: Shape3): Int32Array {
@@ -31,6 +32,8 @@ export function layerForward(layer: Layer, x: Int32Array, input: Shape3): Int32A
       const p = densePotentials(x, layer.weights, layer.units);
       return poolAndActivate(p, [1, 1, layer.units], { type: 'none' }, layer.activation);
     }
+    default:
+      return unknownKind(layer);
   }
 }
 

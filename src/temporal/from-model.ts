@@ -14,6 +14,7 @@ import type { Layer, ModelSpec, Shape3 } from '../ir/types.js';
 import { checkNet, spikingLayer } from './net.js';
 import { synapseMacs } from './synops.js';
 import type { MaxPool, SpikingLayer, SpikingNet, Synapse } from './types.js';
+import { unknownKind } from '../ir/types.js';
 
 /** Separable = depthwise then pointwise, both linear: one conv with w[i][j][c][o] = dw[i][j][c] * pw[c][o]. */
 function composeSeparable(depthwise: Int8Array, pointwise: Int8Array, kernel: [number, number], cin: number, cout: number): Int32Array {
@@ -43,6 +44,8 @@ function synapseOf(layer: Exclude<Layer, { kind: 'InputData' }>, input: Shape3):
     case 'FullyConnected':
       // Dense over the NHWC-flattened input = a 'valid' cross-correlation whose kernel is the whole input.
       return { kernel: [input[0], input[1]], stride: 1, padding: 'valid', filters: layer.units, weights: layer.weights, flipped: false };
+    default:
+      return unknownKind(layer);
   }
 }
 
