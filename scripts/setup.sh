@@ -49,13 +49,12 @@ if [[ -f package-lock.json ]]; then
     say "npm dependencies up to date"
   else
     say "npm ci"
-    # npm ci refuses a lockfile without the other platforms' optional packages (rollup,
-    # esbuild), which a registry mirror may not carry; npm install keeps the locked versions.
-    log=$(mktemp)
-    if ! npm ci --no-audit --no-fund >"$log" 2>&1; then
-      grep -m1 -E 'npm error (code|`npm ci`)' "$log" || true
-      say "npm ci failed (log: $log); npm install with the same lockfile"
-      npm install --no-audit --no-fund
+    # npm ci installs exactly the committed lockfile and never rewrites it; when it refuses
+    # (package.json and package-lock.json out of sync), setup fails: run `npm install` and
+    # commit the lockfile it writes.
+    if ! npm ci --no-audit --no-fund; then
+      echo "setup: npm ci failed (see above); if the lockfile is out of sync, run 'npm install' and commit package-lock.json" >&2
+      exit 1
     fi
     echo "$want" > "$stamp"
   fi
