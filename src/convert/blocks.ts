@@ -1,28 +1,34 @@
-// Groups the serial layers of a tfjs model into CNN2SNN blocks, one per spikemesh layer:
+// Groups the layers of a float graph (src/io/) into CNN2SNN blocks, one per spikemesh layer:
 //   neural (Conv2D | SeparableConv2D | DepthwiseConv2D + 1x1 Conv2D | Dense)
 //   [pooling] [BatchNormalization] [activation] [max pooling]
-// Training-only layers (Dropout) are dropped; Flatten/Reshape may only precede a Dense.
-// Every structural problem becomes an issue naming the layer; nothing is guessed.
-import type * as tf from '@tensorflow/tfjs';
+// Training-only layers are already left out by the reader; Flatten/Reshape may only precede a
+// Dense. Every structural problem becomes an issue naming the layer; nothing is guessed.
+import { isNeural, type FloatGraph, type GraphLayer, type GraphLayerOf } from '../io/graph.js';
 import type { CompatibilityIssue } from './issues.js';
 
 export type NeuralKind = 'conv' | 'separable' | 'dense';
+export type NeuralLayer = GraphLayerOf<'conv2d' | 'depthwise' | 'separable' | 'dense'>;
+type Activation = GraphLayerOf<'relu' | 'quantized-relu'> | NeuralLayer;
 
 export interface Block {
   /** the IR layer name: the neural layer's name */
   name: string;
   kind: NeuralKind;
-  neural: tf.layers.Layer;
+  neural: NeuralLayer;
   /** the 1x1 Conv2D of a DepthwiseConv2D + pointwise pair */
-  pointwise?: tf.layers.Layer;
+  pointwise?: GraphLayerOf<'conv2d'>;
   /** beforeBatchNorm: the pooling sees the raw potentials (CNN2SNN's block order) */
-  pool?: { layer: tf.layers.Layer; beforeActivation: boolean; beforeBatchNorm: boolean };
-  bn?: tf.layers.Layer;
+  pool?: { layer: GraphLayerOf<'pool'>; beforeActivation: boolean; beforeBatchNorm: boolean };
+  bn?: GraphLayerOf<'batchnorm'>;
   /** a ReLU-like layer or QuantizedReLU; `internal` when it is the neural layer's own activation */
-  activation?: { layer: tf.layers.Layer; internal: boolean };
+  activation?: { layer: Activation; internal: boolean };
   /** a trailing softmax (dropped: it does not change the argmax) */
-  softmax?: tf.layers.Layer;
-  /** every tfjs layer folded into this block, in order */
+  softmax?: GraphLayer;
+  /** a Flatten/Reshape precedes the (Dense) neural layer */
+  flattened: boolean;
+  /** output shape of the last layer folded in (no batch) */
+  output: number[];
+  /** every source layer folded into this block, in order (training-only ones included) */
   sources: string[];
 }
 
@@ -32,75 +38,71 @@ export interface BlockParse {
   notes: string[];
 }
 
-const NEURAL = new Set([
-  'Conv2D', 'QuantizedConv2D', 'SeparableConv2D', 'QuantizedSeparableConv2D',
-  'DepthwiseConv2D', 'QuantizedDepthwiseConv2D', 'Dense', 'QuantizedDense',
-]);
-const POOL = new Set(['MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D']);
-const TRAINING_ONLY = new Set(['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
-const RESHAPE = new Set(['Flatten', 'Reshape']);
+export const isFloatNeural = (l: GraphLayer) => isNeural(l) && !l.quantizer;
+/** a ReLU or Activation('relu'/'relu6') layer (fused activations go with their float neural layer) */
+export const isFloatRelu = (l: GraphLayer) => l.kind === 'relu';
 
-export const isFloatNeural = (cls: string) => NEURAL.has(cls) && !cls.startsWith('Quantized');
-
-/** The activation function a layer applies: 'relu', 'relu6', 'linear', 'softmax', 'quantized' or another name. */
-export function activationOf(layer: tf.layers.Layer): string | undefined {
-  const cls = layer.getClassName();
-  const cfg = layer.getConfig();
-  if (cls === 'QuantizedReLU') return 'quantized';
-  if (cls === 'ReLU') return cfg.maxValue == null ? 'relu' : 'relu-max';
-  if (cls === 'Softmax') return 'softmax';
-  if (cls === 'Activation' || NEURAL.has(cls)) return typeof cfg.activation === 'string' ? cfg.activation : 'linear';
-  return undefined;
-}
-
-const RELU_LIKE = new Set(['relu', 'relu6', 'relu-max', 'quantized']);
-
-function depthwiseMultiplier(layer: tf.layers.Layer): number {
-  return Number(layer.getConfig().depthMultiplier ?? 1);
-}
+const RELU_LIKE = new Set(['relu', 'relu6']);
 
 /** Is `layer` a 1x1, stride-1 Conv2D that can act as the pointwise half of a separable conv? */
-function isPointwise(layer: tf.layers.Layer | undefined): boolean {
-  if (!layer || !['Conv2D', 'QuantizedConv2D'].includes(layer.getClassName())) return false;
-  const cfg = layer.getConfig();
-  const k = cfg.kernelSize as number[];
-  const s = (cfg.strides as number[] | undefined) ?? [1, 1];
-  return k[0] === 1 && k[1] === 1 && s[0] === 1 && s[1] === 1;
+function isPointwise(layer: GraphLayer | undefined): layer is GraphLayerOf<'conv2d'> {
+  return layer?.kind === 'conv2d' && layer.kernel.every((k) => k === 1) && layer.strides.every((s) => s === 1);
 }
 
-export function parseBlocks(layers: tf.layers.Layer[]): BlockParse {
+export function parseBlocks(graph: FloatGraph): BlockParse {
   const blocks: Block[] = [];
   const issues: CompatibilityIssue[] = [];
   const notes: string[] = [];
-  const issue = (layer: tf.layers.Layer, message: string, fix?: string) =>
+  const issue = (layer: GraphLayer, message: string, fix?: string) =>
     issues.push({ layer: layer.name, kind: 'conversion', message, fix });
   let current: Block | undefined;
-  let pendingFlatten: tf.layers.Layer | undefined;
-  let softmaxSeen: tf.layers.Layer | undefined;
+  let pendingFlatten: GraphLayer | undefined;
+  let softmaxSeen: GraphLayer | undefined;
+  const add = (layer: GraphLayer) => {
+    current!.sources.push(layer.name);
+    current!.output = layer.output;
+  };
+
+  // training-only layers join the sources of the block they follow
+  const skippedAfter = new Map<string, string[]>();
+  for (const s of graph.skipped) {
+    notes.push(`${s.className} '${s.name}' is training-only and is dropped`);
+    if (s.after !== null) skippedAfter.set(s.after, [...(skippedAfter.get(s.after) ?? []), s.name]);
+  }
+  const layers = graph.layers;
+  let flushed = -1;
+  const flushSkipped = (upTo: number) => {
+    while (flushed < upTo) {
+      for (const name of skippedAfter.get(layers[++flushed]!.name) ?? []) if (!pendingFlatten) current?.sources.push(name);
+    }
+  };
 
   for (let i = 0; i < layers.length; i++) {
+    flushSkipped(i - 1);
     const layer = layers[i]!;
-    const cls = layer.getClassName();
-    if (softmaxSeen && !TRAINING_ONLY.has(cls)) {
+    const cls = layer.className;
+    if (softmaxSeen) {
       issue(softmaxSeen, `softmax is only allowed as the model's last operation, but '${layer.name}' follows it`);
       softmaxSeen = undefined;
     }
-    if (TRAINING_ONLY.has(cls)) {
-      notes.push(`${cls} '${layer.name}' is training-only and is dropped`);
-      if (!pendingFlatten) current?.sources.push(layer.name);
+    if (layer.kind === 'unsupported') {
+      if (current && !pendingFlatten) add(layer);
+      issue(layer, layer.reason, layer.fix);
       continue;
     }
-    if (NEURAL.has(cls)) {
+    if (isNeural(layer)) {
       const block: Block = {
         name: layer.name,
-        kind: cls.includes('Dense') ? 'dense' : cls.includes('Separable') ? 'separable' : 'conv',
+        kind: layer.kind === 'dense' ? 'dense' : layer.kind === 'separable' ? 'separable' : 'conv',
         neural: layer,
+        flattened: false,
+        output: layer.output,
         sources: [layer.name],
       };
-      if (cls.includes('Depthwise')) {
+      if (layer.kind === 'depthwise') {
         const next = layers[i + 1];
-        if (depthwiseMultiplier(layer) !== 1) {
-          issue(layer, `depth multiplier ${depthwiseMultiplier(layer)} is not supported`, 'use depthMultiplier 1');
+        if (layer.depthMultiplier !== 1) {
+          issue(layer, `depth multiplier ${layer.depthMultiplier} is not supported`, 'use depthMultiplier 1');
         }
         if (!isPointwise(next)) {
           issue(layer, 'a DepthwiseConv2D must be followed directly by a 1x1, stride-1 Conv2D (its pointwise part)',
@@ -108,100 +110,94 @@ export function parseBlocks(layers: tf.layers.Layer[]): BlockParse {
         } else {
           block.kind = 'separable';
           block.pointwise = next;
-          block.sources.push(next!.name);
-          const act = activationOf(layer);
-          if (act !== 'linear') issue(layer, `the depthwise half of a separable pair cannot have an activation ('${act}')`);
+          block.sources.push(next.name);
+          block.output = next.output;
+          if (layer.activation !== 'linear') {
+            issue(layer, `the depthwise half of a separable pair cannot have an activation ('${layer.activation}')`);
+          }
           i++;
         }
       }
-      if (cls.includes('Separable') && depthwiseMultiplier(layer) !== 1) {
-        issue(layer, `depth multiplier ${depthwiseMultiplier(layer)} is not supported`, 'use depthMultiplier 1');
+      if (layer.kind === 'separable' && layer.depthMultiplier !== 1) {
+        issue(layer, `depth multiplier ${layer.depthMultiplier} is not supported`, 'use depthMultiplier 1');
       }
       if (pendingFlatten) {
         if (block.kind !== 'dense') {
-          issue(pendingFlatten, `${pendingFlatten.getClassName()} before '${layer.name}' (${cls}): only a Dense may follow a flatten`);
+          issue(pendingFlatten, `${pendingFlatten.className} before '${layer.name}' (${cls}): only a Dense may follow a flatten`);
         }
         block.sources.unshift(pendingFlatten.name);
+        block.flattened = true;
         pendingFlatten = undefined;
       }
-      const own = activationOf(block.pointwise ?? layer);
-      if (own && RELU_LIKE.has(own)) block.activation = { layer: block.pointwise ?? layer, internal: true };
-      else if (own === 'softmax') softmaxSeen = block.softmax = block.pointwise ?? layer;
-      else if (own !== 'linear') issue(layer, `activation '${own}' is not supported`, "use 'relu' (or a separate ReLU layer)");
+      const own = block.pointwise ?? layer;
+      if (RELU_LIKE.has(own.activation)) block.activation = { layer: own, internal: true };
+      else if (own.activation === 'softmax') softmaxSeen = block.softmax = own;
+      else if (own.activation !== 'linear') issue(layer, `activation '${own.activation}' is not supported`, "use 'relu' (or a separate ReLU layer)");
       blocks.push(block);
       current = block;
       continue;
     }
-    if (RESHAPE.has(cls)) {
-      if (cls === 'Reshape' && !isFlatTarget(layer)) {
-        issue(layer, `Reshape to [${layer.getConfig().targetShape}] is not supported: only flattening reshapes`, 'use Flatten');
-      }
+    if (layer.kind === 'flatten') {
       if (pendingFlatten) notes.push(`${cls} '${layer.name}' follows another flatten and is a no-op`);
       pendingFlatten = layer;
       continue;
     }
     if (!current) {
       issue(layer, `${cls} before the first Conv2D/SeparableConv2D/Dense layer cannot be converted`,
-        cls === 'Rescaling' ? 'remove it and pass its scale and offset as the input scaling (--scale/--shift)' : 'remove it');
+        layer.kind === 'rescaling' ? 'remove it and pass its scale and offset as the input scaling (--scale/--shift)' : 'remove it');
       continue;
     }
     if (pendingFlatten) {
-      issue(layer, `${cls} after ${pendingFlatten.getClassName()} '${pendingFlatten.name}': only a Dense may follow a flatten`);
+      issue(layer, `${cls} after ${pendingFlatten.className} '${pendingFlatten.name}': only a Dense may follow a flatten`);
       continue;
     }
-    current.sources.push(layer.name);
-    if (POOL.has(cls)) {
-      if (current.kind === 'dense') {
-        issue(layer, `pooling after Dense '${current.name}' is not supported`);
-      } else if (current.pool) {
-        issue(layer, `a second pooling layer in the block of '${current.name}' (after '${current.pool.layer.name}')`,
-          'use one pooling layer per convolution');
-      } else {
-        const beforeActivation = !current.activation;
-        if (!beforeActivation && cls !== 'MaxPooling2D') {
-          issue(layer, `${cls} after the activation '${current.activation!.layer.name}' cannot be converted: ` +
-            'the integer model averages potentials, not activations',
-            `move '${layer.name}' before the BatchNormalization/activation of '${current.name}'`);
+    add(layer);
+    switch (layer.kind) {
+      case 'pool':
+        if (current.kind === 'dense') {
+          issue(layer, `pooling after Dense '${current.name}' is not supported`);
+        } else if (current.pool) {
+          issue(layer, `a second pooling layer in the block of '${current.name}' (after '${current.pool.layer.name}')`,
+            'use one pooling layer per convolution');
+        } else {
+          const beforeActivation = !current.activation;
+          if (!beforeActivation && layer.type !== 'max') {
+            issue(layer, `${cls} after the activation '${current.activation!.layer.name}' cannot be converted: ` +
+              'the integer model averages potentials, not activations',
+              `move '${layer.name}' before the BatchNormalization/activation of '${current.name}'`);
+          }
+          current.pool = { layer, beforeActivation, beforeBatchNorm: !current.bn };
         }
-        current.pool = { layer, beforeActivation, beforeBatchNorm: !current.bn };
-      }
-      continue;
+        break;
+      case 'batchnorm':
+        if (current.activation) {
+          issue(layer, `BatchNormalization after the activation '${current.activation.layer.name}' cannot be folded`,
+            `move '${layer.name}' before the activation (Conv -> BatchNormalization -> ReLU)`);
+        } else if (current.bn) {
+          issue(layer, `a second BatchNormalization in the block of '${current.name}'`);
+        } else {
+          current.bn = layer;
+        }
+        break;
+      case 'relu':
+      case 'quantized-relu':
+        if (current.activation) {
+          issue(layer, `a second activation in the block of '${current.name}' (after '${current.activation.layer.name}')`);
+        } else {
+          current.activation = { layer, internal: false };
+        }
+        break;
+      case 'activation':
+        if (layer.activation === 'softmax') softmaxSeen = current.softmax = layer;
+        else if (layer.activation !== 'linear') issue(layer, `activation '${layer.activation}' is not supported`, 'use ReLU (optionally with a max value)');
+        break;
+      case 'rescaling':
+        issue(layer, `layer type ${cls} is not supported`, 'only as the first layer, as the input scaling (--scale/--shift)');
+        break;
     }
-    if (cls === 'BatchNormalization') {
-      const axis = layer.getConfig().axis;
-      if (axis !== -1 && axis !== 3 && !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3))) {
-        issue(layer, `BatchNormalization over axis ${JSON.stringify(axis)}: only the channel axis (-1) can be folded`);
-      } else if (current.activation) {
-        issue(layer, `BatchNormalization after the activation '${current.activation.layer.name}' cannot be folded`,
-          `move '${layer.name}' before the activation (Conv -> BatchNormalization -> ReLU)`);
-      } else if (current.bn) {
-        issue(layer, `a second BatchNormalization in the block of '${current.name}'`);
-      } else {
-        current.bn = layer;
-      }
-      continue;
-    }
-    const act = activationOf(layer);
-    if (act !== undefined) {
-      if (act === 'linear') continue;
-      if (act === 'softmax') {
-        softmaxSeen = current.softmax = layer;
-        continue;
-      }
-      if (!RELU_LIKE.has(act)) {
-        issue(layer, `activation '${act}' is not supported`, 'use ReLU (optionally with a max value)');
-      } else if (current.activation) {
-        issue(layer, `a second activation in the block of '${current.name}' (after '${current.activation.layer.name}')`);
-      } else {
-        current.activation = { layer, internal: false };
-      }
-      continue;
-    }
-    issue(layer, `layer type ${cls} is not supported`,
-      'supported: Conv2D, SeparableConv2D, DepthwiseConv2D + 1x1 Conv2D, Dense, BatchNormalization, ReLU, ' +
-        'MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Dropout and the Quantized* layers');
   }
-  if (pendingFlatten) notes.push(`${pendingFlatten.getClassName()} '${pendingFlatten.name}' ends the model and only reshapes its output`);
+  flushSkipped(layers.length - 1);
+  if (pendingFlatten) notes.push(`${pendingFlatten.className} '${pendingFlatten.name}' ends the model and only reshapes its output`);
   if (blocks.length === 0) {
     issues.push({ layer: '(model)', kind: 'conversion', message: 'no Conv2D, SeparableConv2D or Dense layer to convert' });
   }
@@ -219,11 +215,4 @@ export function parseBlocks(layers: tf.layers.Layer[]): BlockParse {
     if (b.softmax) notes.push(`softmax '${b.softmax.name}' is dropped: predict() returns the rescaled potentials, whose argmax is the same`);
   });
   return { blocks, issues, notes };
-}
-
-/** A Reshape whose target is flat ([n] or [-1]) or [1, 1, n]. */
-function isFlatTarget(layer: tf.layers.Layer): boolean {
-  const t = layer.getConfig().targetShape as number[] | undefined;
-  if (!t) return false;
-  return t.length === 1 || (t.length === 3 && t[0] === 1 && t[1] === 1);
 }

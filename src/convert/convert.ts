@@ -1,4 +1,5 @@
-// tfjs LayersModel (quantized with the layers of qlayers.ts) -> spikemesh IR (ModelSpec).
+// tfjs LayersModel (quantized with the layers of qlayers.ts), read as a float graph (src/io/)
+// -> spikemesh IR (ModelSpec).
 // The integer weights come from the same quantizer the float layers use; BatchNorm and biases
 // fold into thresholds and steps (fold.ts); Keras layouts become IR layouts here, once:
 //  - Keras conv kernels are HWIO, our layout [kh][kw][cin][cout]: the same order. Non-input
@@ -20,11 +21,12 @@ import type {
   WeightBits,
 } from '../ir/types.js';
 import { ModelError, validateModel } from '../ir/validate.js';
-import { parseBlocks, isFloatNeural, type Block } from './blocks.js';
+import type { FloatGraph, GraphLayerOf } from '../io/graph.js';
+import { floatGraphFromTfjs } from '../io/tfjs.js';
+import { parseBlocks, isFloatNeural, isFloatRelu, type Block } from './blocks.js';
 import { foldActivation, foldPredictScale, type BatchNormParams, type FoldInput } from './fold.js';
-import { serialLayers } from './graph.js';
 import { ConversionError, type CompatibilityIssue } from './issues.js';
-import { quantizeWeights, stepWidth, type QuantizedReLU, type WeightQuantizer } from './qlayers.js';
+import { quantizeWeights, stepWidth, type WeightQuantizer } from './qlayers.js';
 import { quantize, type QuantizeOptions } from './quantize.js';
 
 export interface ConvertOptions {
@@ -77,32 +79,32 @@ export async function analyze(model: tf.LayersModel, options: ConvertOptions = {
   if (!(scaling.scale > 0) || !Number.isFinite(scaling.shift)) {
     throw new RangeError(`inputScaling: scale must be positive and shift finite, got ${JSON.stringify(scaling)}`);
   }
-  let layers: tf.layers.Layer[];
+  let graph: FloatGraph;
   try {
-    layers = serialLayers(model);
+    graph = floatGraphFromTfjs(model);
   } catch (err) {
     return { spec: null, issues: [{ layer: '(model)', kind: 'conversion', message: (err as Error).message }], notes: [], sources: {}, folds: [] };
   }
   let source = model;
-  if (options.quantization && layers.some((l) => isFloatNeural(l.getClassName()) || isFloatRelu(l))) {
+  if (options.quantization && graph.layers.some((l) => isFloatNeural(l) || isFloatRelu(l))) {
     source = quantize(model, options.quantization);
-    layers = serialLayers(source);
+    graph = floatGraphFromTfjs(source);
   }
-  const { blocks, issues, notes } = parseBlocks(layers);
+  const { blocks, issues, notes } = parseBlocks(graph);
   for (const b of blocks) {
     for (const l of [b.neural, b.pointwise]) {
-      if (l && isFloatNeural(l.getClassName())) {
+      if (l && isFloatNeural(l)) {
         issues.push({
           layer: l.name, kind: 'conversion',
-          message: `${l.getClassName()} has float weights: quantize the model first`,
+          message: `${l.className} has float weights: quantize the model first`,
           fix: 'run `spikemesh quantize` (or pass --wq/--aq/--iq), or quantize() in code',
         });
       }
     }
-    if (b.activation && b.activation.layer.getClassName() !== 'QuantizedReLU') {
+    if (b.activation && b.activation.layer.kind !== 'quantized-relu') {
       issues.push({
         layer: b.activation.layer.name, kind: 'conversion',
-        message: `float activation '${b.activation.layer.getClassName()}': quantize the model first`,
+        message: `float activation '${b.activation.layer.className}': quantize the model first`,
         fix: 'run `spikemesh quantize` (or pass --wq/--aq/--iq), or quantize() in code',
       });
     }
@@ -111,23 +113,10 @@ export async function analyze(model: tf.LayersModel, options: ConvertOptions = {
   if (issues.length) return { spec: null, issues, notes, sources, folds: [] };
 
   const folds: FoldRecord[] = [];
-  const builder = new SpecBuilder(source, scaling, options.inputBits ?? 8, issues, notes, folds);
-  const spec = builder.build(blocks, options.name ?? source.name);
+  const builder = new SpecBuilder(graph, source, scaling, options.inputBits ?? 8, issues, notes, folds);
+  const spec = builder.build(blocks, options.name ?? graph.name);
   if (source !== model) source.dispose();
   return { spec: issues.length ? null : spec, issues, notes, sources, folds };
-}
-
-function isFloatRelu(l: tf.layers.Layer): boolean {
-  const cls = l.getClassName();
-  return cls === 'ReLU' || (cls === 'Activation' && ['relu', 'relu6'].includes(String(l.getConfig().activation)));
-}
-
-/** One weight of a layer by its short name ('kernel', 'gamma', ...), as float64 values. */
-function weight(layer: tf.layers.Layer, short: string): { values: Float64Array; shape: number[] } | undefined {
-  const v = layer.weights.find((w) => w.originalName === `${layer.name}/${short}` || w.originalName.endsWith(`/${short}`));
-  if (!v) return undefined;
-  const t = v.read();
-  return { values: Float64Array.from(t.dataSync()), shape: t.shape };
 }
 
 interface IntegerWeights {
@@ -139,35 +128,30 @@ interface IntegerWeights {
   bits: WeightBits;
 }
 
-function integerWeights(layer: tf.layers.Layer, short: string, quantizer: WeightQuantizer): IntegerWeights {
-  const v = layer.weights.find((w) => w.originalName.endsWith(`/${short}`));
-  if (!v) throw new Error(`layer '${layer.name}' has no weight '${short}'`);
-  const { q, sf } = quantizeWeights(v.read(), quantizer);
-  const cout = v.shape[v.shape.length - 1]!;
+/** Weights (last axis: output channel) as the quantization-aware layer's forward pass sees them. */
+function integerWeights(values: Float32Array, shape: number[], quantizer: WeightQuantizer): IntegerWeights {
+  const w = tf.tensor(values, shape);
+  const { q, sf } = quantizeWeights(w, quantizer);
+  const cout = shape[shape.length - 1]!;
   const sfv = sf.dataSync();
   const out = {
     q: Float64Array.from(q.dataSync()),
-    shape: v.shape.slice() as number[],
+    shape,
     sf: Float64Array.from({ length: cout }, (_, o) => sfv[sfv.length === 1 ? 0 : o]!),
     bits: quantizer.bits,
   };
-  tf.dispose([q, sf]);
+  tf.dispose([w, q, sf]);
   return out;
 }
 
-function quantizerOf(layer: tf.layers.Layer): WeightQuantizer {
-  return (layer as unknown as { quantizer: WeightQuantizer }).quantizer;
-}
-
-function pair(v: unknown, dflt: number): [number, number] {
-  if (typeof v === 'number') return [v, v];
-  if (Array.isArray(v)) return [Number(v[0] ?? dflt), Number(v[1] ?? v[0] ?? dflt)];
-  return [dflt, dflt];
-}
+type QuantizedRelu = GraphLayerOf<'quantized-relu'>;
+const levelWidth = (act: QuantizedRelu) => stepWidth(act.step, act.bits);
 
 /** Builds the IR layer by layer, recording issues instead of throwing. */
 class SpecBuilder {
   constructor(
+    private readonly graph: FloatGraph,
+    /** the tfjs model the graph was read from (alignThresholds writes its BatchNorm layers) */
     private readonly model: tf.LayersModel,
     private readonly scaling: InputScaling,
     private readonly inputBits: number,
@@ -181,14 +165,7 @@ class SpecBuilder {
   }
 
   build(blocks: Block[], name: string): ModelSpec | null {
-    const inShape = this.model.inputs[0]!.shape.slice(1);
-    let shape: Shape3;
-    if (inShape.length === 3 && inShape.every((d) => typeof d === 'number')) shape = inShape as Shape3;
-    else if (inShape.length === 1 && typeof inShape[0] === 'number') shape = [1, 1, inShape[0]];
-    else {
-      this.issue('(input)', `input shape [${inShape}] is not supported: expected [height, width, channels] or [features]`);
-      return null;
-    }
+    let shape: Shape3 = this.graph.input;
     const layers: Layer[] = [];
     const inputConv = blocks[0]!.kind === 'conv';
     if (!inputConv) {
@@ -200,8 +177,8 @@ class SpecBuilder {
     blocks.forEach((block, k) => {
       const first = k === 0;
       const built = this.block(block, { a, first, inputConv: first && inputConv, shape });
-      // the tfjs shapes carry on past a block that failed, so later blocks are still checked
-      const tfShape = this.tfOutputShape(block);
+      // the source shapes carry on past a block that failed, so later blocks are still checked
+      const tfShape = block.output;
       const next: Shape3 = tfShape.length === 3 ? (tfShape as Shape3) : [1, 1, tfShape.reduce((x, y) => x * y, 1)];
       complete &&= built !== null;
       if (built && complete) {
@@ -225,7 +202,7 @@ class SpecBuilder {
       layers,
       metadata: {
         convertedBy: 'spikemesh convert',
-        source: this.model.name,
+        source: this.graph.name,
         /** predict() * outputScale = the float model's last-layer output (logits) */
         outputScale,
       },
@@ -239,16 +216,10 @@ class SpecBuilder {
     }
   }
 
-  /** tfjs output shape of a block (without batch). */
-  private tfOutputShape(block: Block): number[] {
-    const last = this.model.getLayer(block.sources[block.sources.length - 1]!);
-    return (last.outputShape as (number | null)[]).slice(1).map((d) => d ?? 1);
-  }
-
   /** Scale of the next block's integer input when this block could not be converted. */
   private nextScale(block: Block): number {
     const act = block.activation?.layer;
-    return act && act.getClassName() === 'QuantizedReLU' ? 1 / (act as QuantizedReLU).levelWidth() : 1;
+    return act?.kind === 'quantized-relu' ? 1 / levelWidth(act) : 1;
   }
 
   private block(
@@ -256,31 +227,35 @@ class SpecBuilder {
     ctx: { a: number; first: boolean; inputConv: boolean; shape: Shape3 },
   ): { layer: Layer; nextA: number; unit: number } | null {
     const n = block.neural;
-    const cfg = n.getConfig();
     const issuesBefore = this.issues.length;
-    if (cfg.dataFormat === 'channelsFirst') this.issue(n.name, 'channels-first data is not supported');
-    const dil = pair(cfg.dilationRate, 1);
-    if (dil[0] !== 1 || dil[1] !== 1) this.issue(n.name, `dilation rate [${dil}] is not supported`, 'use dilation 1');
 
     // integer weights, scale factors and float bias per output channel
     let w: IntegerWeights;
     let dw: IntegerWeights | undefined;
     let bias: Float64Array;
-    if (block.kind === 'separable') {
+    if (n.kind === 'dense') {
+      w = integerWeights(n.weights, [n.inputs, n.units], n.quantizer!);
+      bias = n.bias ? Float64Array.from(n.bias) : new Float64Array(n.units);
+    } else if (n.kind === 'conv2d') {
+      w = integerWeights(n.weights, [...n.kernel, n.inChannels, n.filters], n.quantizer!);
+      bias = n.bias ? Float64Array.from(n.bias) : new Float64Array(n.filters);
+    } else {
       const pwLayer = block.pointwise ?? n;
-      const dq = quantizerOf(n);
-      const pq = quantizerOf(pwLayer);
+      const dq = n.quantizer!;
+      const pq = pwLayer.quantizer!;
       if (dq.bits !== pq.bits) {
         this.issue(n.name, `depthwise weights have ${dq.bits} bits but the pointwise '${pwLayer.name}' has ${pq.bits}: ` +
           'a separable layer has one weight width', 'quantize both halves with the same bits');
         return null;
       }
-      dw = integerWeights(n, 'depthwise_kernel', { bits: dq.bits, perAxis: false });
-      w = integerWeights(pwLayer, block.pointwise ? 'kernel' : 'pointwise_kernel', pq);
+      const c = n.inChannels;
+      dw = integerWeights(n.depthwise, [...n.kernel, c, n.depthMultiplier], { bits: dq.bits, perAxis: false });
+      const pw = block.pointwise?.weights ?? (n.kind === 'separable' ? n.pointwise : undefined);
+      const cout = block.pointwise?.filters ?? (n.kind === 'separable' ? n.filters : 0);
+      w = integerWeights(pw!, [1, 1, c * n.depthMultiplier, cout], pq);
       const cin = w.shape[2]!;
-      const cout = w.shape[3]!;
-      bias = weight(pwLayer, 'bias')?.values ?? new Float64Array(cout);
-      const dwBias = block.pointwise ? weight(n, 'bias')?.values : undefined;
+      bias = pwLayer.bias ? Float64Array.from(pwLayer.bias) : new Float64Array(cout);
+      const dwBias = block.pointwise ? n.bias : null;
       if (dwBias) {
         // pw(dw(x) + b) = pw(dw(x)) + pw(b): the depthwise bias becomes an output bias
         for (let o = 0; o < cout; o++) {
@@ -291,15 +266,12 @@ class SpecBuilder {
       }
       // the depthwise scale is per tensor, so it factors out of the pointwise sum
       w.sf = w.sf.map((s) => s * dw!.sf[0]!);
-    } else {
-      w = integerWeights(n, 'kernel', quantizerOf(n));
-      bias = weight(n, 'bias')?.values ?? new Float64Array(w.shape[w.shape.length - 1]!);
     }
     const cout = w.sf.length;
+    const padding: Padding = n.kind === 'dense' ? 'valid' : n.padding;
 
     // the input shift: the float model sees (x - shift) / scale, the integer model x
     if (ctx.first && this.scaling.shift !== 0) {
-      const padding = String(cfg.padding ?? 'valid');
       if (block.kind !== 'dense' && padding === 'same') {
         this.issue(n.name, `input shift ${this.scaling.shift} with 'same' padding: the float model pads with ` +
           `${-this.scaling.shift / this.scaling.scale}, the integer model with 0`, "use 'valid' padding or shift 0");
@@ -308,21 +280,16 @@ class SpecBuilder {
       for (let o = 0; o < cout; o++) bias[o]! -= (this.scaling.shift * ones[o]!) / (w.sf[o]! * ctx.a);
     }
 
-    const strides = pair(cfg.strides, 1);
-    if (block.kind !== 'dense' && strides[0] !== strides[1]) {
+    const strides = n.kind === 'dense' ? [1, 1] : n.strides;
+    if (strides[0] !== strides[1]) {
       this.issue(n.name, `strides [${strides}] differ: the IR has one stride for both axes`);
       return null;
     }
-    const padding = String(cfg.padding ?? 'valid') as Padding;
-    if (block.kind !== 'dense' && padding !== 'same' && padding !== 'valid') {
-      this.issue(n.name, `padding '${padding}' is not supported`);
-      return null;
-    }
-    const pooling = block.pool ? this.pooling(block) : ({ type: 'none' } as Pooling);
+    const pooling = block.pool ? this.pooling(block.pool.layer) : ({ type: 'none' } as Pooling);
     const kernel = (block.kind === 'separable' ? dw!.shape : w.shape).slice(0, 2) as [number, number];
-    const area = block.kind === 'dense' ? 1 : poolArea(pooling, convOutputShape(ctx.shape, kernel, strides[0], padding, cout));
+    const area = block.kind === 'dense' ? 1 : poolArea(pooling, convOutputShape(ctx.shape, kernel, strides[0]!, padding, cout));
 
-    const bn = block.bn ? this.batchNorm(block.bn) : undefined;
+    const bn = block.bn ? batchNorm(block.bn) : undefined;
     const fold: FoldInput = { a: ctx.a, sf: w.sf, bias, bn };
     let activation: Activation | null = null;
     let predictScale: PredictScale | undefined;
@@ -330,10 +297,12 @@ class SpecBuilder {
     let nextA = 0;
     let unit = 1;
     if (block.activation) {
-      const act = block.activation.layer as QuantizedReLU;
-      const width = act.levelWidth();
+      // analyze() has refused float activations before building
+      const act = block.activation.layer as QuantizedRelu;
+      const width = levelWidth(act);
       const folded = foldActivation(fold, width, act.bits, area);
-      this.folds.push({ layer: n.name, batchNorm: block.bn, fold, width, bits: act.bits, area });
+      const batchNorm = block.bn && this.model.getLayer(block.bn.name);
+      this.folds.push({ layer: n.name, ...(batchNorm && { batchNorm }), fold, width, bits: act.bits, area });
       for (const p of folded.problems) this.issue(n.name, p);
       sign = folded.sign;
       activation = { bits: act.bits as ActBits, threshold: folded.threshold, actStep16: folded.actStep16 };
@@ -364,7 +333,7 @@ class SpecBuilder {
       case 'conv': {
         const [kh, kw, cin] = w.shape as [number, number, number, number];
         const weights = ctx.inputConv ? negate(w.q, (i) => i % cout) : flipConv(w.q, kh, kw, cin, cout, sign);
-        const geometry = { kernel: [kh, kw] as [number, number], stride: strides[0], padding, filters: cout };
+        const geometry = { kernel: [kh, kw] as [number, number], stride: strides[0]!, padding, filters: cout };
         const layer: Layer = ctx.inputConv
           ? { ...common, ...geometry, kind: 'InputConvolutional', inputShape: ctx.shape, inputBits: this.inputBits, weights }
           : { ...common, ...geometry, kind: 'Convolutional', weights };
@@ -375,7 +344,7 @@ class SpecBuilder {
         const depthwise = flipConv(dw!.q, kh, kw, c, 1, new Int8Array(1).fill(1));
         const pointwise = negate(w.q, (i) => i % cout);
         return {
-          layer: { ...common, kind: 'SeparableConvolutional', kernel: [kh, kw], stride: strides[0], padding, filters: cout, depthwise, pointwise },
+          layer: { ...common, kind: 'SeparableConvolutional', kernel: [kh, kw], stride: strides[0]!, padding, filters: cout, depthwise, pointwise },
           nextA,
           unit,
         };
@@ -386,7 +355,7 @@ class SpecBuilder {
           this.issue(n.name, `Dense expects ${inputs} inputs but receives [${ctx.shape}]`, 'add a Flatten before it');
           return null;
         }
-        if (ctx.shape[0] * ctx.shape[1] > 1 && !block.sources.some((s) => ['Flatten', 'Reshape'].includes(this.model.getLayer(s).getClassName()))) {
+        if (ctx.shape[0] * ctx.shape[1] > 1 && !block.flattened) {
           this.issue(n.name, `Dense on a [${ctx.shape}] input acts per position`, 'add a Flatten before it');
           return null;
         }
@@ -400,35 +369,27 @@ class SpecBuilder {
     }
   }
 
-  private batchNorm(layer: tf.layers.Layer): BatchNormParams {
-    const cfg = layer.getConfig();
-    const mean = weight(layer, 'moving_mean')!.values;
-    const n = mean.length;
-    return {
-      gamma: weight(layer, 'gamma')?.values ?? new Float64Array(n).fill(1),
-      beta: weight(layer, 'beta')?.values ?? new Float64Array(n),
-      mean,
-      variance: weight(layer, 'moving_variance')!.values,
-      epsilon: Number(cfg.epsilon ?? 1e-3),
-    };
-  }
-
-  private pooling(block: Block): Pooling {
-    const { layer } = block.pool!;
-    const cls = layer.getClassName();
-    if (cls === 'GlobalAveragePooling2D') return { type: 'global_avg' };
-    const cfg = layer.getConfig();
-    const size = pair(cfg.poolSize, 2);
-    const stride = pair(cfg.strides ?? cfg.poolSize, size[0]);
-    const padding = String(cfg.padding ?? 'valid') as Padding;
-    if (cls === 'AveragePooling2D') {
-      if (padding !== 'valid') {
+  private pooling(layer: GraphLayerOf<'pool'>): Pooling {
+    if (layer.type === 'global_avg') return { type: 'global_avg' };
+    if (layer.type === 'average') {
+      if (layer.padding !== 'valid') {
         this.issue(layer.name, "AveragePooling2D with 'same' padding: the integer model averages valid windows only", "use 'valid' padding");
       }
-      return { type: 'average', size, stride };
+      return { type: 'average', size: layer.size, stride: layer.strides };
     }
-    return { type: 'max', size, stride, padding };
+    return { type: 'max', size: layer.size, stride: layer.strides, padding: layer.padding };
   }
+}
+
+function batchNorm(layer: GraphLayerOf<'batchnorm'>): BatchNormParams {
+  const n = layer.mean.length;
+  return {
+    gamma: layer.gamma ? Float64Array.from(layer.gamma) : new Float64Array(n).fill(1),
+    beta: layer.beta ? Float64Array.from(layer.beta) : new Float64Array(n),
+    mean: Float64Array.from(layer.mean),
+    variance: Float64Array.from(layer.variance),
+    epsilon: layer.epsilon,
+  };
 }
 
 /** Potentials of an all-ones input (the fan-in sum of the weights) per output channel. */

@@ -3,8 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ActBits, WeightBits } from '../ir/types.js';
 import { ACT_BITS, WEIGHT_BITS } from '../ir/validate.js';
-import { activationOf } from './blocks.js';
-import { serialLayers } from './graph.js';
+import { isNeural, type GraphLayerOf } from '../io/graph.js';
+import { floatGraphFromTfjs, serialLayers } from '../io/tfjs.js';
 import {
   QuantizedConv2D,
   QuantizedDense,
@@ -41,12 +41,9 @@ function checkOptions(o: QuantizeOptions): void {
 }
 
 /** The float range [0, max] a ReLU-like layer covers, which the quantized activation keeps. */
-function reluRange(layer: tf.layers.Layer, bits: number): number {
-  if (layer instanceof QuantizedReLU) return layer.levelWidth() * levels(layer.bits);
-  const act = activationOf(layer);
-  if (act === 'relu6') return 6;
-  if (act === 'relu-max') return Number(layer.getConfig().maxValue);
-  return Math.min(levels(bits), 6); // cnn2snn's default for an unbounded ReLU
+function reluRange(layer: GraphLayerOf<'relu' | 'quantized-relu'>, bits: number): number {
+  if (layer.kind === 'quantized-relu') return stepWidth(layer.step, layer.bits) * levels(layer.bits);
+  return layer.maxValue ?? Math.min(levels(bits), 6); // cnn2snn's default for an unbounded ReLU
 }
 
 function quantizedRelu(name: string, bits: number, range: number): QuantizedReLU {
@@ -61,7 +58,7 @@ function quantizedRelu(name: string, bits: number, range: number): QuantizedReLU
  */
 export function quantize(model: tf.LayersModel, options: QuantizeOptions): tf.Sequential {
   checkOptions(options);
-  const layers = serialLayers(model);
+  const graph = new Map(floatGraphFromTfjs(model).layers.map((l) => [l.name, l]));
   const wq = options.weightBits;
   const iq = options.inputWeightBits ?? wq;
   const aq = options.activationBits;
@@ -72,51 +69,51 @@ export function quantize(model: tf.LayersModel, options: QuantizeOptions): tf.Se
   let neuralSeen = false;
   let pairBits: WeightBits | undefined;
 
-  for (const layer of layers) {
-    const cls = layer.getClassName();
-    const cfg = layer.getConfig();
-    const base = cls.replace(/^Quantized/, '');
-    const common = { name: layer.name, useBias: Boolean(cfg.useBias ?? true) };
-    let q: tf.layers.Layer | undefined;
-    if (['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'Dense'].includes(base)) {
+  for (const layer of serialLayers(model)) {
+    const rec = graph.get(layer.name); // undefined: a training-only layer, copied
+    if (rec?.kind === 'unsupported' && /^(Quantized)?(Conv2D|SeparableConv2D|DepthwiseConv2D|Dense)$/.test(rec.className)) {
+      throw new Error(`layer '${layer.name}': ${rec.reason}`);
+    }
+    if (rec && isNeural(rec)) {
       const bits = pairBits ?? (neuralSeen ? wq : iq);
-      pairBits = base === 'DepthwiseConv2D' ? bits : undefined;
+      pairBits = rec.kind === 'depthwise' ? bits : undefined;
       neuralSeen = true;
-      const conv = { filters: cfg.filters as number, kernelSize: cfg.kernelSize as number[], strides: cfg.strides as number[],
-        padding: cfg.padding as 'same' | 'valid' };
-      if (cfg.dataFormat === 'channelsFirst') throw new Error(`layer '${layer.name}': channels-first data is not supported`);
-      const dil = cfg.dilationRate as number[] | number | undefined;
-      if (dil !== undefined && [dil].flat().some((d) => d !== 1)) throw new Error(`layer '${layer.name}': dilation rate ${JSON.stringify(dil)} is not supported`);
-      if ((cfg.depthMultiplier ?? 1) !== 1) throw new Error(`layer '${layer.name}': depth multiplier ${cfg.depthMultiplier} is not supported`);
-      q =
-        base === 'Conv2D' ? new QuantizedConv2D({ ...common, ...conv, bits, perAxis })
-        : base === 'SeparableConv2D' ? new QuantizedSeparableConv2D({ ...common, ...conv, bits, perAxis })
-        : base === 'DepthwiseConv2D' ? new QuantizedDepthwiseConv2D({ ...common, ...conv, bits })
-        : new QuantizedDense({ ...common, units: cfg.units as number, bits, perAxis });
+      const common = { name: rec.name, useBias: rec.bias !== null };
+      let q: tf.layers.Layer;
+      if (rec.kind === 'dense') q = new QuantizedDense({ ...common, units: rec.units, bits, perAxis });
+      else {
+        const conv = { ...common, kernelSize: rec.kernel, strides: rec.strides, padding: rec.padding, bits };
+        if (rec.kind !== 'conv2d' && rec.depthMultiplier !== 1) {
+          throw new Error(`layer '${layer.name}': depth multiplier ${rec.depthMultiplier} is not supported`);
+        }
+        q =
+          rec.kind === 'conv2d' ? new QuantizedConv2D({ ...conv, filters: rec.filters, perAxis })
+          : rec.kind === 'separable' ? new QuantizedSeparableConv2D({ ...conv, filters: rec.filters, perAxis })
+          : new QuantizedDepthwiseConv2D(conv);
+      }
       out.add(q);
       q.setWeights(layer.getWeights());
-      const act = activationOf(layer);
+      const act = rec.activation;
       if (act === 'relu' || act === 'relu6') {
         const r = quantizedRelu(`${layer.name}_relu`, aq, act === 'relu6' ? 6 : Math.min(levels(aq), 6));
         ranges.set(r.name, act === 'relu6' ? 6 : Infinity);
         out.add(r);
       } else if (act === 'softmax') {
         out.add(tf.layers.activation({ name: `${layer.name}_softmax`, activation: 'softmax' }));
-      } else if (act !== 'linear' && act !== undefined) {
+      } else if (act !== 'linear') {
         throw new Error(`layer '${layer.name}': activation '${act}' cannot be quantized (use relu)`);
       }
       continue;
     }
-    const act = activationOf(layer);
-    if (act === 'relu' || act === 'relu6' || act === 'relu-max' || act === 'quantized') {
-      const range = reluRange(layer, aq);
+    if (rec?.kind === 'relu' || rec?.kind === 'quantized-relu') {
+      const range = reluRange(rec, aq);
       const r = quantizedRelu(layer.name, aq, range);
-      ranges.set(r.name, act === 'relu' ? Infinity : range);
+      ranges.set(r.name, rec.kind === 'relu' && rec.maxValue === null ? Infinity : range);
       out.add(r);
       continue;
     }
     const Ctor = layer.constructor as unknown as { fromConfig: (c: unknown, cfg: unknown) => tf.layers.Layer };
-    const copy = Ctor.fromConfig(layer.constructor, cfg);
+    const copy = Ctor.fromConfig(layer.constructor, layer.getConfig());
     out.add(copy);
     copy.setWeights(layer.getWeights());
   }
