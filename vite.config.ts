@@ -1,5 +1,5 @@
 // One config, two jobs:
-//  - `vite build` builds the Node/ESM library and the CLI into dist/ (WGSL inlined via ?raw);
+//  - `vite build` builds the Node/ESM library (one file per entry) and the CLI into dist/ (WGSL inlined via ?raw);
 //  - `vite` (dev server) serves the Chrome demos under demos/ from the same src/.
 import { builtinModules } from 'node:module';
 import { defineConfig } from 'vite';
@@ -23,7 +23,15 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     lib: {
-      entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+      // the package's entries (package.json "exports"): `spikemesh` (without tfjs),
+      // `spikemesh/convert` (tfjs), `spikemesh/temporal`, `spikemesh/mesh`; and the CLI
+      entry: {
+        index: 'src/index.ts',
+        convert: 'src/convert.ts',
+        temporal: 'src/temporal.ts',
+        mesh: 'src/mesh.ts',
+        cli: 'src/cli/main.ts',
+      },
       formats: ['es'],
     },
     rollupOptions: { external },

@@ -2,17 +2,8 @@
 // (the library's sweep(): one simulation, read at every checkpoint), plots accuracy and SynOps
 // against T with uPlot, overlays runs of other methods, and lists each run's checkpoints and
 // per-layer firing rates. Published as window.__temporal for test/browser/temporal-demo.test.ts.
-import {
-  defaultDevice,
-  GpuRunner,
-  mnistDataset,
-  sweep,
-  type DeviceInfo,
-  type Encoding,
-  type ImageDataset,
-  type SweepReport,
-  type TemporalBackend,
-} from '../../src/index.js';
+import { defaultDevice, GpuRunner, mnistDataset, type DeviceInfo, type ImageDataset } from '../../src/index.js';
+import { sweep, type Encoding, type SweepReport, type TemporalBackend } from '../../src/temporal.js';
 import { $, adapterName, showAdapter, showError } from '../shared/page.js';
 import { readDigits } from './digits.js';
 import { SweepPlots, type PlottedChart } from './plot.js';

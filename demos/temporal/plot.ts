@@ -3,7 +3,7 @@
 // its MACs per sample) as dashed horizontal lines: the comparison of the ECC paper.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { SweepReport } from '../../src/index.js';
+import type { SweepReport } from '../../src/temporal.js';
 
 export interface PlottedRun {
   /** legend name of the run */

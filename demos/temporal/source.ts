@@ -3,21 +3,9 @@
 // last 500 digits as `spikemesh sweep` does, or the converted 4-bit integer model. Models and
 // the calibration are loaded once and kept.
 import * as tf from '@tensorflow/tfjs';
-import {
-  calibrateActivations,
-  fetchTfjsModel,
-  floatNetFromTfjs,
-  floatPredict,
-  Model,
-  readoutAccuracy,
-  spikingNetFromFloat,
-  spikingNetFromModel,
-  type Calibration,
-  type FloatNet,
-  type ImageDataset,
-  type NormMethod,
-  type SpikingNet,
-} from '../../src/index.js';
+import { calibrateActivations, fetchTfjsModel, floatNetFromTfjs, floatPredict, type Calibration, type FloatNet } from '../../src/convert.js';
+import { Model, type ImageDataset } from '../../src/index.js';
+import { readoutAccuracy, spikingNetFromFloat, spikingNetFromModel, type NormMethod, type SpikingNet } from '../../src/temporal.js';
 import { readDigits, type Digits } from './digits.js';
 
 const FLOAT_URL = new URL('../../models/mnist-cnn/model.json', import.meta.url);

@@ -1,6 +1,6 @@
 // The sweep report as tables: the checkpoint rows and the per-layer figures, with the columns
 // `spikemesh sweep` prints (formatSweepTable).
-import type { SweepReport } from '../../src/index.js';
+import type { SweepReport } from '../../src/temporal.js';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const mops = (x: number) => (x / 1e6).toFixed(3);

@@ -1,4 +1,5 @@
 // tfjs import: quantization-aware layers, quantize, convert, check, model files.
+// The room's API for tests and benchmarks; the public entry is src/convert.ts (`spikemesh/convert`).
 export {
   QuantizedConv2D,
   QuantizedDense,

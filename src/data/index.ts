@@ -1,4 +1,5 @@
 // Dataset readers: IDX (MNIST format), the `mnist` package, Fashion-MNIST, PNG directories.
+// The room's API for tests and benchmarks; the public entry is src/index.ts (`spikemesh`).
 export { batchPlan, toIntBatch, DEFAULT_BATCH_SIZE, type BatchOptions, type ImageBatch, type ImageDataset } from './batch.js';
 export { isGzip, type ByteReader, type ByteSource } from './bytes.js';
 export { openBytes } from './source.js';

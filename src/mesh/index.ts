@@ -1,4 +1,4 @@
-// Public API of the mesh scheduler (re-exported by src/index.ts).
+// The mesh room's API (tests import it); the public entry `spikemesh/mesh` is src/mesh.ts.
 export { defineMesh, MeshError, type DeviceSpec, type MeshDescription, type NpKind, type InputBlock, type CostModel, type ProgramModel, type DeviceFact, type NpSlot, type MeshNode } from './mesh.js';
 export { AKD1000, TwoNodesIP, getDevice, listDevices, deviceNames, resolveDevice } from './devices.js';
 export { checkModel, checkLayer, formatIssue, type MapIssue } from './map-constraints.js';

@@ -1,4 +1,5 @@
 // The temporal (rate-coded integrate-and-fire) mode: DESIGN.md section 4, docs/temporal.md.
+// The room's API for tests and benchmarks; the public entry is src/temporal.ts (`spikemesh/temporal`).
 export type {
   Encoding, LayerStats, MaxPool, Neurons, Readouts, ReadoutKind, ResetMode, SpikingLayer, SpikingNet, Synapse,
   TemporalOptions, TemporalResult, TemporalStats, Variant,

@@ -22,7 +22,7 @@ export function register(program: Command): void {
   addScalingOptions(addQuantizeOptions(cmd)).action(async (path: string, opts: CheckOpts) => {
     const quantization = quantizationFrom(opts);
     const inputScaling = scalingFrom(opts);
-    const { getDevice } = await import('../../mesh/devices.js');
+    const { getDevice } = await import('../../mesh.js');
     let device;
     try {
       device = getDevice(opts.device);
@@ -30,11 +30,11 @@ export function register(program: Command): void {
       throw new UsageError(`--device ${opts.device}: ${(e as Error).message}`);
     }
     await quietTfjs();
-    const { loadTfjsModel, quantize, check, formatReport } = await import('../../convert/index.js');
+    const { loadTfjsModel, quantize, checkCompatibility, formatCompatibilityReport } = await import('../../convert.js');
     let model = await loadTfjsModel(path);
     if (quantization) model = quantize(model, quantization);
-    const report = await check(model, { inputScaling, device });
-    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+    const report = await checkCompatibility(model, { inputScaling, device });
+    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCompatibilityReport(report)}\n`);
     if (!report.convertible || (opts.hardware && !report.hardwareCompatible)) process.exitCode = 1;
   });
 }

@@ -25,8 +25,8 @@ export function register(program: Command): void {
     const quantization = quantizationFrom(opts);
     const inputScaling = scalingFrom(opts);
     await quietTfjs();
-    const { loadTfjsModel, quantize, analyze, alignThresholds, hardwareIssues, formatCompatibilityIssue, ConversionError } = await import('../../convert/index.js');
-    const { saveModel } = await import('../../ir/files.js');
+    const { loadTfjsModel, quantize, analyze, alignThresholds, hardwareIssues, formatCompatibilityIssue, ConversionError } = await import('../../convert.js');
+    const { saveModel } = await import('../../index.js');
     let model = await loadTfjsModel(path);
     if (quantization) model = quantize(model, quantization);
     if (opts.align) printAlignment(await alignThresholds(model, { inputScaling, inputBits }));

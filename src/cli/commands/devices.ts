@@ -1,7 +1,7 @@
 // `spikemesh devices`: the built-in virtual devices, their NP kinds and limits, and where
 // each number comes from (assumptions marked).
 import type { Command } from 'commander';
-import { listDevices, type DeviceSpec } from '../../index.js';
+import { listDevices, type DeviceSpec } from '../../mesh.js';
 
 function deviceJson(d: DeviceSpec) {
   return {

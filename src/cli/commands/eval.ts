@@ -5,10 +5,7 @@
 // side. --output writes one JSON line per sample (atomically).
 import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
-import type { ImageBatch, ImageDataset } from '../../data/batch.js';
-import type { Classifier, DatasetEvaluation } from '../../eval/evaluate.js';
-import type { Model, ModelOptions } from '../../model.js';
-import type { Specialization } from '../../engine/specialize.js';
+import type { Classifier, DatasetEvaluation, ImageBatch, ImageDataset, Model, ModelOptions, Specialization } from '../../index.js';
 import { UsageError, needsGpu } from '../main.js';
 import { progressBar } from '../progress.js';
 import { addQuantizeOptions, addScalingOptions, alignmentLine, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
@@ -43,7 +40,7 @@ export const defaultSpecialization = (samples: number): Specialization => (sampl
 const TFJS_MODEL = /"format"\s*:\s*"layers-model"|"modelTopology"/;
 
 async function openData(f: EvalFlags): Promise<ImageDataset> {
-  const data = await import('../../data/index.js');
+  const data = await import('../../index.js');
   if (f.labels === undefined) return data.openDataset(f.data);
   const fs = await import('node:fs/promises');
   const stat = await fs.stat(f.data).catch(() => undefined);
@@ -65,7 +62,7 @@ async function loadForEval(path: string, f: EvalFlags, options: ModelOptions): P
   const head = await fs.readFile(path, 'utf8').then((t) => t.slice(0, 4096)).catch((e: Error) => {
     throw new Error(`cannot read ${path}: ${e.message}`);
   });
-  const { Model } = await import('../../model.js');
+  const { Model } = await import('../../index.js');
   const quantization = quantizationFrom(f);
   if (!TFJS_MODEL.test(head)) {
     if (quantization) throw new UsageError(`--wq/--aq/--iq quantize a tfjs model; ${path} is a spikemesh model (already integer)`);
@@ -76,7 +73,7 @@ async function loadForEval(path: string, f: EvalFlags, options: ModelOptions): P
   await quietTfjs();
   const tfjs = await import('@tensorflow/tfjs');
   await tfjs.setBackend('cpu');
-  const cv = await import('../../convert/index.js');
+  const cv = await import('../../convert.js');
   const source = await cv.loadTfjsModel(path);
   const isQuantized = source.layers.some((l) => cv.isQuantizedLayer(l));
   if (!isQuantized && !quantization) {
@@ -176,7 +173,7 @@ export function register(program: Command): void {
     const total = Math.min(limit ?? dataset.count, dataset.count);
     const specialize = (f.specialize as Specialization | undefined) ?? (backend === 'webgpu' ? defaultSpecialization(total) : 'never');
     let device;
-    if (backend === 'webgpu') device = await (await import('../../gpu/index.js')).defaultDevice();
+    if (backend === 'webgpu') device = await (await import('../../index.js')).defaultDevice();
     const loaded = await loadForEval(path, f, { backend, device, specialize });
     const { model } = loaded;
     // compile the pipelines before the clock starts, so samples/s is the steady rate
@@ -187,8 +184,8 @@ export function register(program: Command): void {
       await model.forward(new Uint8Array(h * w * c));
       setupSeconds = (performance.now() - t0) / 1000;
     }
-    const { evaluateDataset } = await import('../../eval/evaluate.js');
-    const writer = f.output ? await (await import('../../data/jsonl.js')).openJsonlWriter(f.output) : undefined;
+    const { evaluateDataset, openJsonlWriter } = await import('../../index.js');
+    const writer = f.output ? await openJsonlWriter(f.output) : undefined;
     const bar = await progressBar(total);
     let result: DatasetEvaluation;
     try {

@@ -1,6 +1,7 @@
 // `spikemesh map <model.json>`: maps a model on a virtual device and prints, per layer, the
 // NPs and nodes used, sequence and pass, hardware or software, and program bytes.
 import type { Command } from 'commander';
+import { loadModel } from '../../index.js';
 import {
   defineMesh,
   expectedStats,
@@ -8,12 +9,11 @@ import {
   formatCost,
   formatMappedSummary,
   getDevice,
-  loadModel,
   mapModel,
   mappedSummary,
   type DeviceSpec,
   type MapMode,
-} from '../../index.js';
+} from '../../mesh.js';
 import { UsageError } from '../main.js';
 
 interface MapOpts {

@@ -25,7 +25,7 @@ export function register(program: Command): void {
     const q = quantizationFrom(opts);
     if (!q) throw new UsageError('quantize needs --wq and --aq (and optionally --iq, --per-axis)');
     await quietTfjs();
-    const { loadTfjsModel, quantize, saveTfjsModel, alignThresholds } = await import('../../convert/index.js');
+    const { loadTfjsModel, quantize, saveTfjsModel, alignThresholds } = await import('../../convert.js');
     const model = await loadTfjsModel(path);
     const quantized = quantize(model, q);
     if (opts.align) printAlignment(await alignThresholds(quantized, { inputScaling: scalingFrom(opts) }));

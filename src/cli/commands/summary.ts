@@ -9,8 +9,7 @@ export function register(program: Command): void {
     .argument('<model>', 'spikemesh model .json (with its .bin beside it)')
     .option('--json', 'print JSON')
     .action(async (path: string, opts: { json?: boolean }) => {
-      const { loadModel } = await import('../../ir/files.js');
-      const { formatSummary, summarize } = await import('../../ir/summary.js');
+      const { formatSummary, loadModel, summarize } = await import('../../index.js');
       const fs = await import('node:fs/promises');
       // a tfjs model.json is a common mix-up: say what to do instead of a format error
       const head = await fs.readFile(path, 'utf8').then((t) => t.slice(0, 4096)).catch(() => '');

@@ -42,7 +42,7 @@ function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[])
 
 /** Reads up to `limit` images (and labels) of a dataset into one batch. */
 async function readImages(spec: string, limit: number | undefined, what: string) {
-  const { openDataset } = await import('../../data/index.js');
+  const { openDataset } = await import('../../index.js');
   const ds = await openDataset(spec);
   const n = Math.min(limit ?? ds.count, ds.count);
   const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
@@ -110,14 +110,14 @@ export function register(program: Command): void {
     const head = await fs.readFile(modelPath, 'utf8').then((t) => t.slice(0, 4096)).catch((e: Error) => {
       throw new Error(`cannot read ${modelPath}: ${e.message}`);
     });
-    const t = await import('../../temporal/index.js');
+    const t = await import('../../temporal.js');
     const data = await readImages(f.data!, limit, 'evaluation');
     let net;
     let sourceAccuracy: number;
     if (/"format"\s*:\s*"layers-model"|"modelTopology"/.test(head)) {
       await quietTfjs();
-      const { loadTfjsModel } = await import('../../convert/index.js');
-      const floatNet = t.floatNetFromTfjs(await loadTfjsModel(modelPath));
+      const cv = await import('../../convert.js');
+      const floatNet = cv.floatNetFromTfjs(await cv.loadTfjsModel(modelPath));
       const inputScale = 1 / scaling.scale;
       // calibration images: --calibration-data, or the last images of the dataset
       const cal = f.calibrationData
@@ -128,20 +128,20 @@ export function register(program: Command): void {
           const size = all.images.length / all.n;
           return { ...all, images: all.images.subarray((all.n - n) * size), n };
         })();
-      const calibration = t.calibrateActivations(floatNet, cal.images, cal.n, inputScale, { percentiles: method === 'percentile' ? [percentile] : [] });
+      const calibration = cv.calibrateActivations(floatNet, cal.images, cal.n, inputScale, { percentiles: method === 'percentile' ? [percentile] : [] });
       net = t.spikingNetFromFloat(floatNet, calibration, { method, percentile, tre, inputScale });
-      const pred = t.floatPredict(floatNet, data.images, data.n, inputScale);
+      const pred = cv.floatPredict(floatNet, data.images, data.n, inputScale);
       sourceAccuracy = t.readoutAccuracy(pred, data.labels).accuracy;
     } else {
-      const { loadModel } = await import('../../ir/files.js');
-      const { referenceClasses } = await import('../../convert/index.js');
+      const { loadModel } = await import('../../index.js');
+      const { referenceClasses } = await import('../../convert.js');
       const spec = await loadModel(modelPath);
       net = t.spikingNetFromModel(spec);
       sourceAccuracy = t.readoutAccuracy(referenceClasses(spec, data.images, data.n), data.labels).accuracy;
     }
     let runner;
     if (backend === 'webgpu') {
-      const { defaultDevice, GpuRunner } = await import('../../gpu/index.js');
+      const { defaultDevice, GpuRunner } = await import('../../index.js');
       runner = new GpuRunner((await defaultDevice()).device);
     }
     const report = await t.sweep(net, { data: Int32Array.from(data.images), n: data.n, shape: data.shape }, data.labels, {

@@ -1,8 +1,7 @@
 // Options shared by the commands that read a tfjs model: quantization bits and input scaling.
 import type { Command } from 'commander';
-import type { AlignmentReport, LayerAlignment } from '../../convert/align.js';
-import type { QuantizeOptions } from '../../convert/quantize.js';
-import type { ActBits, InputScaling, WeightBits } from '../../ir/types.js';
+import type { AlignmentReport, LayerAlignment, QuantizeOptions } from '../../convert.js';
+import type { ActBits, InputScaling, WeightBits } from '../../index.js';
 import { UsageError } from '../main.js';
 
 export interface TfjsModelOpts {
