@@ -7,6 +7,7 @@
 import type { GpuRunner } from '../src/gpu/runner.js';
 import type { Kernel } from '../src/gpu/kernel.js';
 import { settle } from '../src/gpu/settle.js';
+import { fillMarkers } from '../src/kernels/template.js';
 
 export interface PeakVariant {
   /** WGSL type of an accumulator */
@@ -19,35 +20,43 @@ interface PeakParams extends PeakVariant {
   iterations: number;
 }
 
-/** The multiply-add kernel for one variant; `m` and `c` come from a uniform so nothing folds. */
-function peakSource(p: PeakParams): string {
-  const init = Array.from({ length: p.accumulators }, (_, k) =>
-    `  var a${k} = ${p.type}(${p.type === 'i32' ? `seed + ${k}` : `seed + ${4 * k}, seed + ${4 * k + 1}, seed + ${4 * k + 2}, seed + ${4 * k + 3}`});`);
-  const body = Array.from({ length: p.accumulators }, (_, k) => `    a${k} = a${k} * m + c;`);
-  const sum = Array.from({ length: p.accumulators }, (_, k) => (p.type === 'i32' ? `a${k}` : `dot(a${k}, vec4<i32>(1))`)).join(' + ');
-  return `
+/** The multiply-add kernel; `m` and `c` come from a uniform so nothing folds. */
+const peakTemplate = `
 override ITERATIONS: u32;
-@group(0) @binding(0) var<uniform> k: vec4<i32>;
-@group(0) @binding(1) var<storage, read_write> sink: array<i32>;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let index = gid.y * groups.x * 64u + gid.x;
   let seed = i32(index);
-  let m = ${p.type}(k.x);
-  let c = ${p.type}(k.y);
-${init.join('\n')}
+//@INIT
   for (var i = 0u; i < ITERATIONS; i++) {
-${body.join('\n')}
+//@BODY
   }
-  sink[index] = ${sum}; // keeps every accumulator live
+//@SINK
 }
 `;
+
+/** The accumulators of one variant, unrolled at the template's markers. */
+function peakSource(p: PeakParams, source: string): string {
+  const init = Array.from({ length: p.accumulators }, (_, k) =>
+    `  var a${k} = ${p.type}(${p.type === 'i32' ? `seed + ${k}` : `seed + ${4 * k}, seed + ${4 * k + 1}, seed + ${4 * k + 2}, seed + ${4 * k + 3}`});`);
+  const body = Array.from({ length: p.accumulators }, (_, k) => `    a${k} = a${k} * m + c;`);
+  const sum = Array.from({ length: p.accumulators }, (_, k) => (p.type === 'i32' ? `a${k}` : `dot(a${k}, vec4<i32>(1))`)).join(' + ');
+  return fillMarkers('int-peak', source, {
+    INIT: [`  let m = ${p.type}(k.x);`, `  let c = ${p.type}(k.y);`, ...init].join('\n'),
+    BODY: body.join('\n'),
+    // keeps every accumulator live
+    SINK: `  sink[index] = ${sum};`,
+  });
 }
 
 const peakKernel: Kernel<PeakParams> = {
   name: 'int-peak',
-  source: peakSource,
-  cacheKey: (p) => `int-peak:${p.type}:${p.accumulators}:${p.iterations}`,
+  source: peakTemplate,
+  generate: peakSource,
+  bindings: [
+    { name: 'k', type: 'uniform', wgslType: 'vec4<i32>' },
+    { name: 'sink', type: 'storage', wgslType: 'array<i32>' },
+  ],
   constants: (p) => ({ ITERATIONS: p.iterations }),
   workgroupSize: 64,
 };
@@ -106,7 +115,7 @@ export async function measureIntPeak(runner: GpuRunner, opts: PeakOptions = {}):
       for (let r = 0; r <= runs; r++) {
         const ns = await runner.checked(`int-peak ${v.accumulators} x ${v.type}`, async () => {
           const encoder = device.createCommandEncoder({ label: 'int-peak' });
-          runner.dispatch(encoder, peakKernel, params, [k, sink], runner.grid(invocations, 64), 'int-peak',
+          runner.dispatch(encoder, peakKernel, params, { k, sink }, runner.grid(invocations, 64), 'int-peak',
             { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 });
           encoder.resolveQuerySet(querySet, 0, 2, resolve, 0);
           const staging = runner.acquire(16, 'readback', 'int-peak:readback');

@@ -14,22 +14,12 @@
 // (src/kernels/conv.ts), so this is a cross-correlation.
 // Needs lib/index.wgsl, lib/window.wgsl, lib/taps.wgsl, lib/tile.wgsl, lib/activation.wgsl,
 // lib/epilogue.wgsl, lib/pool.wgsl.
+// Bindings: declared in src/kernels/conv.ts (the runner generates their WGSL declarations).
 
 /** input channels (weight rows per tap) */
 override IN_C: u32;
 /** event slots per pixel (shaders/pixel_events.wgsl) */
 override SLOTS: u32;
-
-#if SINGLE
-/** the packed input itself: one u32 per pixel whose low byte is the only channel */
-@group(0) @binding(5) var<storage, read> x: array<u32>;
-@group(0) @binding(6) var<storage, read> w: array<Row>;
-#else
-/** per pixel: SLOTS slots of (channel << 8) | value, the first counts[pixel] in use, zero-padded */
-@group(0) @binding(5) var<storage, read> events: array<u32>;
-@group(0) @binding(6) var<storage, read> counts: array<u32>;
-@group(0) @binding(7) var<storage, read> w: array<Row>;
-#endif
 
 /** Potentials of tile `tile` at conv output (cy, cx) of sample n. */
 fn conv_at(n: u32, cy: u32, cx: u32, tile: u32) -> Tile {

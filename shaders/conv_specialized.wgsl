@@ -27,6 +27,7 @@
 // Variant WIDE: inputs above 127 (8-bit): the masked top byte does not fit an i32, so the
 // fields are converted from u32 (a longer instruction sequence on x86).
 // Needs lib/index.wgsl, lib/tile.wgsl (Tile), lib/activation.wgsl, lib/epilogue.wgsl.
+// Bindings: declared in src/kernels/conv-specialized.ts (the runner generates their WGSL declarations).
 
 override IN_H: i32;
 override IN_W: i32;
@@ -44,13 +45,6 @@ override POOL_PL: i32 = 0;
 override POOL_SUM: bool = false;
 override OUT_H: u32;
 override OUT_W: u32;
-
-/** the packed input: IN_WORDS u32 per pixel, 4 u8 channels per word */
-@group(0) @binding(5) var<storage, read> x: array<u32>;
-#if SITES
-/** the pooled positions ((n * OUT_H + y) * OUT_W + x) to compute, params.sites of them */
-@group(0) @binding(6) var<storage, read> sites: array<u32>;
-#endif
 
 const FIELDS = vec4<u32>(0xFFu, 0xFF00u, 0xFF0000u, 0xFF000000u);
 const UNSCALE = vec4<f32>(1.0, 0.00390625, 1.52587890625e-05, 5.9604644775390625e-08);

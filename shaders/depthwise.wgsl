@@ -3,6 +3,7 @@
 // already flipped (src/kernels/depthwise.ts). Output [n][CONV_H][CONV_W][IN_WORDS] x vec4<i32>,
 // the i32 input of the pointwise conv (shaders/pointwise.wgsl).
 // Needs lib/index.wgsl, lib/window.wgsl, lib/taps.wgsl.
+// Bindings: declared in src/kernels/depthwise.ts (the runner generates their WGSL declarations).
 
 override IN_WORDS: u32;
 override CONV_H: u32;
@@ -11,11 +12,6 @@ override CONV_W: u32;
 struct Params {
   n: u32,
 }
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read> w: array<u32>;
-@group(0) @binding(3) var<storage, read_write> y: array<vec4<i32>>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -5,6 +5,7 @@
 // (channel 0, value 0: they add nothing) to a multiple of 4, so the conv can take events in
 // groups without a remainder loop.
 // Needs lib/index.wgsl.
+// Bindings: declared in src/kernels/pixel-events.ts (the runner generates their WGSL declarations).
 
 /** packed u8 words per pixel */
 override IN_WORDS: u32;
@@ -17,11 +18,6 @@ override PIXELS: u32;
 struct Params {
   n: u32,
 }
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read_write> events: array<u32>;
-@group(0) @binding(3) var<storage, read_write> counts: array<u32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -3,12 +3,10 @@
 // One invocation: one sample, one pooled output position, one tile of 16 output channels.
 // Weights: [tile][cin] x Row. Needs lib/index.wgsl, lib/window.wgsl, lib/tile.wgsl,
 // lib/activation.wgsl, lib/epilogue.wgsl, lib/pool.wgsl.
+// Bindings: declared in src/kernels/pointwise.ts (the runner generates their WGSL declarations).
 
 /** channels of the depthwise potentials (4 * the input's packed words) */
 override IN_C: u32;
-
-@group(0) @binding(5) var<storage, read> x: array<i32>;
-@group(0) @binding(6) var<storage, read> w: array<Row>;
 
 fn conv_at(n: u32, cy: u32, cx: u32, tile: u32) -> Tile {
   var acc = acc_new();

@@ -12,6 +12,7 @@
 // [frame][y][x][COUT_PADDED] (whole tiles). VALUES reads integer values instead of spikes,
 // [frame][y][x][cin] u32 (the constant current of the 8-bit input, once per sample), skipping
 // zeros. Needs lib/index.wgsl, lib/window.wgsl, lib/taps.wgsl, lib/bits.wgsl.
+// Bindings: declared in src/kernels/temporal-conv.ts (the runner generates their WGSL declarations).
 
 override IN_WORDS: u32;
 override CIN: u32;
@@ -23,11 +24,6 @@ override VALUES: bool = false;
 struct Dyn {
   frames: u32,
 }
-
-@group(0) @binding(0) var<uniform> dyn: Dyn;
-@group(0) @binding(1) var<storage, read> spikes: array<u32>;
-@group(0) @binding(2) var<storage, read> weights: array<vec4<i32>>;
-@group(0) @binding(3) var<storage, read_write> syn: array<vec4<i32>>;
 
 /** The tile's 16 synaptic inputs. */
 struct Acc4 {

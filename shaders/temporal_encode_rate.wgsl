@@ -1,6 +1,7 @@
 // Rate (Poisson/Bernoulli) encoding of a chunk of timesteps: input i of sample n spikes at step t
 // when the counter-based hash of (seed, sample, t, i) falls below x_i / MAX_INPUT (lib/rng.wgsl).
 // Output: bit-packed spikes [step][sample][pixel][word]. Needs lib/index.wgsl, lib/rng.wgsl.
+// Bindings: declared in src/kernels/temporal-encode-rate.ts (the runner generates their WGSL declarations).
 
 override HW: u32;
 override C: u32;
@@ -14,10 +15,6 @@ struct Dyn {
   sample0: u32,
   seed: u32,
 }
-
-@group(0) @binding(0) var<uniform> dyn: Dyn;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read_write> spikes: array<u32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

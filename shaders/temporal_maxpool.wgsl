@@ -8,6 +8,7 @@
 // win. The generator (src/kernels/temporal-maxpool.ts) unrolls the word's quads and the window
 // positions into named variables at the //@ markers (all vector arithmetic: SwiftShader keeps
 // a dynamically indexed local array in per-lane memory). Needs lib/index.wgsl, lib/bits.wgsl.
+// Bindings: declared in src/kernels/temporal-maxpool.ts (the runner generates their WGSL declarations).
 
 override IH: u32;
 override IW: u32;
@@ -24,11 +25,6 @@ struct Dyn {
   nc: u32,
   tc: u32,
 }
-
-@group(0) @binding(0) var<uniform> dyn: Dyn;
-@group(0) @binding(1) var<storage, read> spikes: array<u32>;
-@group(0) @binding(2) var<storage, read_write> counts: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read_write> pooled: array<u32>;
 
 /** Spike word `word` at input (iy, ix) of `frame`: 0 outside the input. */
 fn window_word(frame: u32, iy: i32, ix: i32, word: u32) -> u32 {

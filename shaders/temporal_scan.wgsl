@@ -12,6 +12,7 @@
 // bit-packed [step][sample][H][W][WORDS]. RECORD (the readout layer) also keeps spike counts,
 // the charge (current summed without reset) and the first spike step, and copies them to
 // `records` at the checkpoints. Needs lib/index.wgsl, lib/neuron.wgsl, lib/bits.wgsl.
+// Bindings: declared in src/kernels/temporal-scan.ts (the runner generates their WGSL declarations).
 
 override H: u32;
 override W: u32;
@@ -34,20 +35,6 @@ struct Dyn {
   gain: i32,
   ncheck: u32,
 }
-
-@group(0) @binding(0) var<uniform> dyn: Dyn;
-@group(0) @binding(1) var<storage, read> syn: array<vec4<i32>>;
-// per padded channel
-@group(0) @binding(2) var<storage, read> bias: array<vec4<i32>>;
-@group(0) @binding(3) var<storage, read> theta: array<vec4<i32>>;
-// [sample][H][W][CP]
-@group(0) @binding(4) var<storage, read_write> v: array<vec4<i32>>;
-@group(0) @binding(5) var<storage, read_write> spikes: array<u32>;
-// [sample][H][W][CP] x (count, charge, first spike)
-@group(0) @binding(6) var<storage, read_write> readout: array<vec4<i32>>;
-@group(0) @binding(7) var<storage, read> checkpoints: array<u32>;
-// [checkpoint][sample][H][W][CP] x (count, charge, first spike)
-@group(0) @binding(8) var<storage, read_write> records: array<vec4<i32>>;
 
 /** Four neurons: membrane, and (RECORD) spike count, charge and first spike step. */
 struct Quad {

@@ -2,6 +2,7 @@
 // operations they cause downstream (each spike times the fan-out of its pixel). One invocation
 // per frame, looping over the frame's words: no workgroup barriers, which a CPU adapter
 // (SwiftShader) pays dearly for. Needs lib/index.wgsl.
+// Bindings: declared in src/kernels/temporal-stats.ts (the runner generates their WGSL declarations).
 
 override WORDS_PER_FRAME: u32;
 override WORDS_PER_PIXEL: u32;
@@ -11,12 +12,6 @@ struct Dyn {
   // output slot of the first frame (rows of a shared statistics buffer)
   offset: u32,
 }
-
-@group(0) @binding(0) var<uniform> dyn: Dyn;
-@group(0) @binding(1) var<storage, read> spikes: array<u32>;
-@group(0) @binding(2) var<storage, read> fanout: array<u32>;
-// [slot] x (spikes, synops)
-@group(0) @binding(3) var<storage, read_write> out: array<u32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -26,6 +26,8 @@ export interface ModelOptions {
   maxBatch?: number;
   /** conv kernels with the weights compiled in (GpuModelOptions.specialize; default 'never') */
   specialize?: Specialization;
+  /** skip the sites whose window equals a blank input's (GpuModelOptions.siteSkipping; default true) */
+  siteSkipping?: boolean;
 }
 
 /** Inputs: an IntBatch, or the raw NHWC values of n samples (n inferred from the length). */
@@ -220,7 +222,7 @@ export class Model {
   private gpuModel(): Promise<GpuModel> {
     this.gpu ??= (async () => {
       const acquired = this.options.device ?? (await defaultDevice());
-      return GpuModel.create(new GpuRunner(acquired.device), this.spec, { specialize: this.options.specialize });
+      return GpuModel.create(new GpuRunner(acquired.device), this.spec, { specialize: this.options.specialize, siteSkipping: this.options.siteSkipping });
     })();
     return this.gpu;
   }

@@ -26,13 +26,14 @@ export interface CheckResult {
 const activationKernel: Kernel<Record<string, never>> = {
   name: 'engine-check:activate',
   workgroupSize: 64,
-  cacheKey: () => '',
+  bindings: [
+    { name: 'cases', type: 'read-only-storage', wgslType: 'array<Case>' },
+    { name: 'out', type: 'storage', wgslType: 'array<u32>' },
+    { name: 'params', type: 'uniform', wgslType: 'Params' },
+  ],
   source: wgsl(activationLib, indexLib, `
 struct Case { p: i32, threshold: i32, act_step16: u32, area: u32, max_out: u32 }
 struct Params { count: u32 }
-@group(0) @binding(0) var<storage, read> cases: array<Case>;
-@group(0) @binding(1) var<storage, read_write> out: array<u32>;
-@group(0) @binding(2) var<uniform> params: Params;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linear_index(gid, nwg, 64u);
@@ -64,7 +65,7 @@ export async function checkActivation(runner: GpuRunner, count = 20_000, seed = 
   const params = runner.uniform([count], 'engine-check:params');
   const got = await runner.checked('engine-check:activate', async () => {
     const enc = device.createCommandEncoder({ label: 'engine-check' });
-    runner.dispatch(enc, activationKernel, {}, [input, output, params], runner.grid(count, 64), 'engine-check:activate');
+    runner.dispatch(enc, activationKernel, {}, { cases: input, out: output, params }, runner.grid(count, 64), 'engine-check:activate');
     device.queue.submit([enc.finish()]);
     return new Uint32Array(await runner.read(output, count * 4, 'engine-check:out'));
   });

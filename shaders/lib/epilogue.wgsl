@@ -1,6 +1,7 @@
 // The end of every kernel that computes a tile of potentials: activation (or raw potentials
-// for a last layer without one), the store, and the spike count. It owns bindings 0..4 of
-// those kernels; their own inputs start at binding 5.
+// for a last layer without one), the store, and the spike count. Its bindings (params,
+// thresholds, steps, y, spikes) come first in those kernels (epilogueBindings in
+// src/kernels/epilogue.ts; the runner declares every binding from the kernel's TS module).
 // Spikes go straight to the global counter: a workgroup barrier (for a workgroup-level sum)
 // costs more than the atomics on a CPU adapter. No vector shifts (scalarised there).
 // Needs lib/tile.wgsl and lib/activation.wgsl.
@@ -21,15 +22,6 @@ override COUT: u32;
 override OUT_WORDS: u32;
 /** which layer's counter in `spikes` */
 override SPIKE_SLOT: u32;
-
-@group(0) @binding(0) var<uniform> params: Params;
-/** per tile: 4 x vec4 thresholds, padded channels hold 0 */
-@group(0) @binding(1) var<storage, read> thresholds: array<vec4<i32>>;
-/** per tile: 4 x vec4 actStep16, padded channels hold 1 */
-@group(0) @binding(2) var<storage, read> steps: array<vec4<u32>>;
-/** packed u8 activations [pixel][OUT_WORDS], or i32 potentials [pixel][COUT] */
-@group(0) @binding(3) var<storage, read_write> y: array<u32>;
-@group(0) @binding(4) var<storage, read_write> spikes: array<atomic<u32>>;
 
 /** Stores activations `out` as word `word` (channels 4*word..) of output pixel `pixel`; returns its spikes. */
 fn store_word(out: vec4<u32>, pixel: u32, word: u32) -> u32 {

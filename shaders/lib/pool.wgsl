@@ -44,11 +44,6 @@ fn pooled(n: u32, py: u32, px: u32, tile: u32) -> Tile {
   return pool;
 }
 
-#if SITES
-/** the pooled positions ((n * OUT_H + y) * OUT_W + x) to compute, params.sites of them (src/engine/sites.ts) */
-@group(0) @binding(8) var<storage, read> sites: array<u32>;
-#endif
-
 /**
  * Invocation t of a pooled conv kernel (one per sample, pooled position and tile, tile fastest:
  * pooledInvocations in src/kernels/conv.ts; variant SITES: one per listed site and tile):

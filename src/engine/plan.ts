@@ -1,6 +1,6 @@
 // Per-layer GPU plans: the kernels a layer needs, its weights on the GPU (uploaded once), the
 // buffers it allocates per chunk of samples, and how it records its dispatches.
-import type { GpuRunner } from '../gpu/runner.js';
+import type { Bindings, GpuRunner } from '../gpu/runner.js';
 import type { Kernel } from '../gpu/kernel.js';
 import {
   chooseEncoding,
@@ -17,7 +17,6 @@ import {
   pixelEventsInvocations,
   pointwise,
   pooledInvocations,
-  tilesFor,
   wordsFor,
   type ConvKernelParams,
   type DepthwiseKernelParams,
@@ -67,8 +66,11 @@ export interface ChunkContext {
   uniform(words: number[], label: string): GPUBuffer;
   /** spikes of layer `slot` counted on the host, added to the GPU's count after the readback */
   addSpikes(slot: number, count: number): void;
-  /** records one dispatch (labelled pass, timestamps when profiling); undefined bindings are left out */
-  dispatch<P>(kernel: Kernel<P>, params: P, bindings: (GPUBuffer | undefined)[], invocations: number, label: string): void;
+  /**
+   * Records one dispatch (labelled pass, timestamps when profiling), buffers bound by name, over
+   * `units` (what the kernel's `invocations` count: samples, or listed sites in SITES variants)
+   */
+  dispatch<P>(kernel: Kernel<P>, params: P, bindings: Bindings, units: number, label: string): void;
 }
 
 export interface LayerPlan {
@@ -191,13 +193,8 @@ function encodeSpecialized(
 ): GPUBuffer {
   const out = ctx.buffer(ctx.n * outBytes, `${label}:output`);
   const sites = skip?.encode(ctx, out, label);
-  for (const t of tiles) {
-    // activation constants compiled in: no threshold and step buffers
-    const compiled = t.scaled !== undefined && t.activate;
-    const bindings = [sites?.params ?? ctx.params, compiled ? undefined : u.thresholds, compiled ? undefined : u.steps, out, ctx.spikes, input];
-    if (sites) bindings.push(sites.list);
-    ctx.dispatch(convSpecialized, t, bindings, sites ? sites.count : specializedInvocations(t, ctx.n), `${label}:t${t.tile}`);
-  }
+  const bindings = { params: sites?.params ?? ctx.params, thresholds: u.thresholds, steps: u.steps, y: out, spikes: ctx.spikes, x: input, sites: sites?.list };
+  for (const t of tiles) ctx.dispatch(convSpecialized, t, bindings, sites ? sites.count : ctx.n, `${label}:t${t.tile}`);
   return out;
 }
 
@@ -388,26 +385,20 @@ class ConvPlan implements LayerPlan {
 
   encode(ctx: ChunkContext, input: GPUBuffer): GPUBuffer {
     if (this.special) return encodeSpecialized(ctx, this.special, this.uploads, input, this.bytesPerSample[0]!, this.label, this.skip);
-    let sources = [input];
+    // the conv reads event lists, or (one input channel) the packed input itself
+    let sources: Bindings = { x: input };
     if (this.ev) {
-      const ev = ctx.buffer(ctx.n * this.bytesPerSample[1]!, `${this.label}:events`);
+      const events = ctx.buffer(ctx.n * this.bytesPerSample[1]!, `${this.label}:events`);
       const counts = ctx.buffer(ctx.n * this.bytesPerSample[2]!, `${this.label}:event-counts`);
-      ctx.dispatch(pixelEvents, this.ev, [ctx.params, input, ev, counts], pixelEventsInvocations(this.ev, ctx.n), `${this.label}:events`);
-      sources = [ev, counts];
+      ctx.dispatch(pixelEvents, this.ev, { params: ctx.params, x: input, events, counts }, ctx.n, `${this.label}:events`);
+      sources = { events, counts };
     }
     const out = ctx.buffer(ctx.n * this.bytesPerSample[0]!, `${this.label}:output`);
     const u = this.uploads;
-    const bindings: (GPUBuffer | undefined)[] = [ctx.params, u.thresholds, u.steps, out, ctx.spikes, ...sources, u.weights];
-    let invocations = pooledInvocations(this.params, ctx.n);
     const sites = this.skip?.encode(ctx, out, this.label);
-    if (sites) {
-      // the site list at binding 8 (lib/pool.wgsl), one invocation per listed site and tile
-      bindings[0] = sites.params;
-      while (bindings.length < 8) bindings.push(undefined);
-      bindings.push(sites.list);
-      invocations = sites.count * tilesFor(this.params.cout);
-    }
-    ctx.dispatch(conv, this.params, bindings, invocations, this.label);
+    ctx.dispatch(conv, this.params, {
+      params: sites?.params ?? ctx.params, thresholds: u.thresholds, steps: u.steps, y: out, spikes: ctx.spikes, ...sources, w: u.weights, sites: sites?.list,
+    }, sites ? sites.count : ctx.n, this.label);
     return out;
   }
 
@@ -508,11 +499,11 @@ class SeparablePlan implements LayerPlan {
   encode(ctx: ChunkContext, input: GPUBuffer): GPUBuffer {
     if (this.special) return encodeSpecialized(ctx, this.special, this.uploads, input, this.bytesPerSample[0]!, this.label, this.skip);
     const dwOut = ctx.buffer(ctx.n * this.bytesPerSample[1]!, `${this.label}:depthwise-potentials`);
-    ctx.dispatch(depthwise, this.dw, [ctx.params, input, this.dwWeights, dwOut], depthwiseInvocations(this.dw, ctx.n), `${this.label}:depthwise`);
+    ctx.dispatch(depthwise, this.dw, { params: ctx.params, x: input, w: this.dwWeights, y: dwOut }, ctx.n, `${this.label}:depthwise`);
     const out = ctx.buffer(ctx.n * this.bytesPerSample[0]!, `${this.label}:output`);
     const u = this.uploads;
-    ctx.dispatch(pointwise, this.pw, [ctx.params, u.thresholds, u.steps, out, ctx.spikes, dwOut, u.weights],
-      pooledInvocations(this.pw, ctx.n), `${this.label}:pointwise`);
+    ctx.dispatch(pointwise, this.pw, { params: ctx.params, thresholds: u.thresholds, steps: u.steps, y: out, spikes: ctx.spikes, x: dwOut, w: u.weights },
+      ctx.n, `${this.label}:pointwise`);
     return out;
   }
 
@@ -537,14 +528,15 @@ function blankOutputs(spec: ModelSpec): (BlankOutput | undefined)[] {
 
 /**
  * Plans every layer of a (validated) model and uploads its weights. `specialize` chooses
- * between generic and weight-specialised conv and separable kernels (src/kernels/conv-specialized.ts).
+ * between generic and weight-specialised conv and separable kernels (src/kernels/conv-specialized.ts);
+ * `siteSkipping` false plans no blank output, so every kernel computes every site.
  */
-export function planModel(runner: GpuRunner, spec: ModelSpec, specialize: Specialization): LayerPlan[] {
+export function planModel(runner: GpuRunner, spec: ModelSpec, specialize: Specialization, siteSkipping = true): LayerPlan[] {
   const shapes = inferShapes(spec.layers);
   const plans: LayerPlan[] = [];
   // largest value a layer reads: the input's, then the previous activation's
   let maxInput = 2 ** (spec.layers[0] as { inputBits: number }).inputBits - 1;
-  const blanks = blankOutputs(spec);
+  const blanks = siteSkipping ? blankOutputs(spec) : spec.layers.map(() => undefined);
   try {
     spec.layers.forEach((layer, index) => {
       const input = shapes.inputs[index]!;

@@ -2,7 +2,7 @@
 // Any batch size: the samples are split into chunks that respect the adapter's buffer and
 // dispatch limits and a memory budget; every chunk runs all layers, then is read back.
 // Results are identical to referenceForward (src/reference/forward.ts) for any split.
-import type { GpuRunner } from '../gpu/runner.js';
+import type { Bindings, GpuRunner } from '../gpu/runner.js';
 import { settle } from '../gpu/settle.js';
 import type { Kernel } from '../gpu/kernel.js';
 import { wordsFor } from '../kernels/pack.js';
@@ -24,6 +24,11 @@ export interface GpuModelOptions {
    * hardware GPUs).
    */
   specialize?: Specialization;
+  /**
+   * Skip the sites whose window equals a blank input's (src/engine/sites.ts; default true).
+   * false: every layer computes every site (no SITES variant, no blank output).
+   */
+  siteSkipping?: boolean;
 }
 
 export interface GpuForwardOptions {
@@ -120,7 +125,7 @@ export class GpuModel {
     }
     const model = validateModel(spec);
     const plans = await runner.checked(`${spec.name ?? 'model'}: upload`, () => {
-      const plans = planModel(runner, model, opts.specialize ?? 'never');
+      const plans = planModel(runner, model, opts.specialize ?? 'never', opts.siteSkipping ?? true);
       for (const p of plans) p.prepare(runner);
       return plans;
     });
@@ -298,11 +303,11 @@ export class GpuModel {
         buffer: (bytes, label) => take(runner.acquire(bytes, 'storage', label)),
         uniform: (words, label) => take(runner.uniform(words, label)),
         addSpikes: (slot, count) => (hostSpikes[slot]! += count),
-        dispatch: <P>(kernel: Kernel<P>, params: P, bindings: (GPUBuffer | undefined)[], invocations: number, label: string) => {
+        dispatch: <P>(kernel: Kernel<P>, params: P, bindings: Bindings, units: number, label: string) => {
           const q = passes.length;
           passes.push(label);
           const ts = querySet ? { querySet, beginningOfPassWriteIndex: 2 * q, endOfPassWriteIndex: 2 * q + 1 } : undefined;
-          runner.dispatch(encoder, kernel, params, bindings, runner.grid(invocations, kernel.workgroupSize), label, ts);
+          runner.dispatch(encoder, kernel, params, bindings, runner.workgroups(kernel, params, units), label, ts);
         },
       };
       let x = take(runner.upload(words, `${this.label}:input`));

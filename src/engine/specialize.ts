@@ -2,7 +2,7 @@
 // how their 16-channel tiles are grouped into pipelines: a policy of the engine, bounded by the
 // compile cost measured on SwiftShader (docs/ARCHITECTURE.md, "Specialised kernels").
 import { packConvWeights, type ConvKernelParams } from '../kernels/conv.js';
-import { hashWeights, MAX_TILE_TERMS, tileTerms, type SpecializedConvParams } from '../kernels/conv-specialized.js';
+import { MAX_TILE_TERMS, tileTerms, type SpecializedConvParams } from '../kernels/conv-specialized.js';
 import { packDepthwiseWeights } from '../kernels/depthwise.js';
 import { chooseEncoding, TILE, tilesFor } from '../kernels/pack.js';
 import { packPointwiseWeights } from '../kernels/pointwise.js';
@@ -32,8 +32,7 @@ function tilesWithin(
 ): SpecializedConvParams[] | undefined {
   const pipeline = (tile: number, tiles: number): SpecializedConvParams => {
     const weights = packed.slice(tile * rows * TILE, (tile + tiles) * rows * TILE);
-    const hash = depthwise ? hashWeights(weights, depthwise) : hashWeights(weights);
-    return { ...p, tile, tiles, weights, weightsHash: hash, wide, ...(depthwise && { depthwise }) };
+    return { ...p, tile, tiles, weights, wide, ...(depthwise && { depthwise }) };
   };
   const out: SpecializedConvParams[] = [];
   let total = 0;

@@ -1,11 +1,16 @@
 // Pipeline cache, buffer pool, dispatch and readback over one GPUDevice.
-import type { Kernel } from './kernel.js';
+import { kernelVariant, type Binding, type Kernel } from './kernel.js';
 
 export type BufferUsage = 'storage' | 'uniform' | 'readback';
 
-interface PooledBuffer {
-  buffer: GPUBuffer;
-  usage: BufferUsage;
+/** Buffers by binding name (an undefined one counts as not given). */
+export type Bindings = Readonly<Record<string, GPUBuffer | undefined>>;
+
+/** A pipeline with the layout and bindings of its variant. */
+interface Prepared {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  bindings: Binding[];
 }
 
 /** Buffers are rounded up to these sizes so the pool can reuse them. */
@@ -18,8 +23,11 @@ function bucket(bytes: number): number {
 export class GpuRunner {
   readonly device: GPUDevice;
   readonly limits: GPUSupportedLimits;
-  private pipelines = new Map<string, GPUComputePipeline>();
+  private pipelines = new Map<string, Prepared>();
   private modules = new Map<string, GPUShaderModule>();
+  private layouts = new Map<string, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
+  /** per kernel, per params object: its pipeline (see pipeline()) */
+  private memo = new WeakMap<object, WeakMap<object, Prepared>>();
   private free = new Map<string, GPUBuffer[]>();
   private live = new Set<GPUBuffer>();
   /** bytes held by buffers handed out or pooled */
@@ -30,24 +38,56 @@ export class GpuRunner {
     this.limits = device.limits;
   }
 
-  /** The compute pipeline of a kernel for these parameters, created once per cache key. */
+  /**
+   * The compute pipeline of a kernel for these params, created once per derived cache key
+   * (src/gpu/kernel.ts), with its bind group layout built from the declaration. A params
+   * object is remembered (params are immutable), so a template is generated once per object.
+   */
   pipeline<P>(kernel: Kernel<P>, params: P): GPUComputePipeline {
-    const key = `${kernel.name}|${kernel.cacheKey(params)}`;
-    let pipeline = this.pipelines.get(key);
-    if (pipeline) return pipeline;
-    const code = typeof kernel.source === 'function' ? kernel.source(params) : kernel.source;
-    let module = this.modules.get(code);
-    if (!module) {
-      module = this.device.createShaderModule({ code, label: `${kernel.name}:module` });
-      this.modules.set(code, module);
+    return this.prepared(kernel, params).pipeline;
+  }
+
+  private prepared<P>(kernel: Kernel<P>, params: P): Prepared {
+    const memo = typeof params === 'object' && params !== null ? this.memo.get(kernel) : undefined;
+    const known = memo?.get(params as object);
+    if (known) return known;
+    const v = kernelVariant(kernel, params);
+    let prepared = this.pipelines.get(v.key);
+    if (!prepared) {
+      let module = this.modules.get(v.sourceKey);
+      if (!module) {
+        module = this.device.createShaderModule({ code: v.code(), label: `${kernel.name}:module` });
+        this.modules.set(v.sourceKey, module);
+      }
+      const layout = this.layout(v.bindings);
+      const pipeline = this.device.createComputePipeline({
+        label: `${kernel.name}:${v.key}`,
+        layout: layout.pipeline,
+        compute: { module, entryPoint: 'main', constants: v.constants },
+      });
+      prepared = { pipeline, layout: layout.group, bindings: v.bindings };
+      this.pipelines.set(v.key, prepared);
     }
-    pipeline = this.device.createComputePipeline({
-      label: `${kernel.name}:${kernel.cacheKey(params)}`,
-      layout: 'auto',
-      compute: { module, entryPoint: 'main', constants: kernel.constants?.(params) },
-    });
-    this.pipelines.set(key, pipeline);
-    return pipeline;
+    if (typeof params === 'object' && params !== null) {
+      if (!memo) this.memo.set(kernel, new WeakMap([[params as object, prepared]]));
+      else memo.set(params as object, prepared);
+    }
+    return prepared;
+  }
+
+  /** The bind group and pipeline layouts of a list of bindings, shared by every kernel with the same list of types. */
+  private layout(bindings: readonly Binding[]): { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout } {
+    const key = bindings.map((b) => b.type).join(',');
+    let layout = this.layouts.get(key);
+    if (!layout) {
+      const group = this.device.createBindGroupLayout({
+        label: `layout:${key}`,
+        entries: bindings.map((b, binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: b.type } })),
+      });
+      layout = { group, pipeline: this.device.createPipelineLayout({ label: `layout:${key}`, bindGroupLayouts: [group] }) };
+      this.layouts.set(key, layout);
+    }
+    return layout;
   }
 
   get pipelineCount(): number {
@@ -122,27 +162,40 @@ export class GpuRunner {
     return [Math.ceil(groups / y), y, 1];
   }
 
+  /** Workgroup counts of a kernel's dispatch over `n` units (its declared invocations). */
+  workgroups<P>(kernel: Kernel<P>, params: P, n: number): [number, number, number] {
+    if (!kernel.invocations) throw new Error(`kernel '${kernel.name}' declares no invocations`);
+    return this.grid(kernel.invocations(params, n), kernel.workgroupSize);
+  }
+
   /**
-   * Records one dispatch into `encoder`. Bindings are numbered in order, group 0; an undefined
-   * one is left out (a binding this variant of the kernel does not use, so its layout lacks it).
+   * Records one dispatch into `encoder`, binding buffers by name: every binding of the
+   * kernel's variant must be given, and nothing else.
    */
   dispatch<P>(
     encoder: GPUCommandEncoder,
     kernel: Kernel<P>,
     params: P,
-    bindings: (GPUBuffer | undefined)[],
+    bindings: Bindings,
     workgroups: [number, number, number],
     label: string,
     timestamps?: GPUComputePassTimestampWrites,
   ): void {
-    const pipeline = this.pipeline(kernel, params);
-    const bindGroup = this.device.createBindGroup({
-      label: `${label}:bindings`,
-      layout: pipeline.getBindGroupLayout(0),
-      entries: bindings.flatMap((buffer, binding) => (buffer ? [{ binding, resource: { buffer } }] : [])),
+    const prepared = this.prepared(kernel, params);
+    const entries = prepared.bindings.map((b, binding) => {
+      const buffer = bindings[b.name];
+      if (!buffer) throw new Error(`kernel '${kernel.name}' (${label}): binding '${b.name}' is not given`);
+      return { binding, resource: { buffer } };
     });
+    let given = 0;
+    for (const name in bindings) if (bindings[name] !== undefined) given++;
+    if (given !== entries.length) {
+      const unknown = Object.keys(bindings).filter((name) => bindings[name] !== undefined && !prepared.bindings.some((b) => b.name === name));
+      throw new Error(`kernel '${kernel.name}' (${label}): no binding '${unknown.join("', '")}' in this variant (bindings: ${prepared.bindings.map((b) => b.name).join(', ')})`);
+    }
+    const bindGroup = this.device.createBindGroup({ label: `${label}:bindings`, layout: prepared.layout, entries });
     const pass = encoder.beginComputePass({ label, timestampWrites: timestamps });
-    pass.setPipeline(pipeline);
+    pass.setPipeline(prepared.pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(...workgroups);
     pass.end();

@@ -9,12 +9,13 @@ import epilogueLib from '../../shaders/lib/epilogue.wgsl?raw';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import tileLib from '../../shaders/lib/tile.wgsl?raw';
 import template from '../../shaders/conv_specialized.wgsl?raw';
-import { poolWindowConstants, type ConvKernelParams, type PooledOutput } from './conv.js';
-import { constantsKey, WORKGROUP_SIZE } from './define.js';
-import { epilogueConstants, type ScaledActivation } from './epilogue.js';
+import { poolWindowConstants, sitesBinding, type ConvKernelParams, type PooledOutput } from './conv.js';
+import { readOnly, WORKGROUP_SIZE } from './define.js';
+import { epilogueBindings, epilogueConstants, type ScaledActivation } from './epilogue.js';
 import { TILE, wordsFor } from './pack.js';
 import { preprocess } from './preprocess.js';
 import { shareSums } from './cse.js';
+import { fillMarkers } from './template.js';
 import type { SeparableConvolutionalLayer, WeightBits } from '../ir/types.js';
 
 /**
@@ -37,19 +38,10 @@ export interface SpecializedConvParams extends ConvKernelParams {
   weights: Int8Array;
   /** SeparableConvolutional only: the depthwise weights, cross-correlation order [ky][kx][cin] */
   depthwise?: Int8Array;
-  /** hash of the weights (pipeline cache key) */
-  weightsHash: string;
   /** an input value can exceed 127 (WIDE variant) */
   wide: boolean;
   /** the layer's activation constants, compiled in (akida_activate4_scaled), where exact */
   scaled?: ScaledActivation;
-}
-
-/** FNV-1a over the weights: the cache key of a tile's pipeline, with its geometry. */
-export function hashWeights(...tensors: Int8Array[]): string {
-  let h = 0x811c9dc5;
-  for (const w of tensors) for (let i = 0; i < w.length; i++) h = Math.imul(h ^ (w[i]! & 0xff), 0x01000193);
-  return `${tensors.map((w) => w.length).join('+')}:${(h >>> 0).toString(16)}`;
 }
 
 /** Conv positions of a pooling window (1x1 without pooling), relative to its first. */
@@ -238,17 +230,26 @@ function constants(p: SpecializedConvParams): Record<string, number> {
   };
 }
 
-export const convSpecialized: Kernel<SpecializedConvParams> = {
-  name: 'conv2d-specialized',
-  source: (p) =>
-    wgsl(libs, preprocess(template, { WIDE: p.wide, SITES: p.sites ?? false }))
-      .replace(/^\/\/@BODY$/m, () => specializedBody(p)),
-  cacheKey: (p) => `${p.tile}+${p.tiles}|${p.weightsHash}|${p.wide}|${p.sites ?? false}|${p.scaled ? hashWeights(...[p.scaled.ta, p.scaled.dMax, p.scaled.invS].map((a) => new Int8Array(a.buffer))) : '-'}|${p.pool.size.join('x')}|${p.kernel.join('x')}|${p.inC}|${constantsKey(constants(p))}`,
-  constants,
-  workgroupSize: WORKGROUP_SIZE,
-};
-
 /** Invocations for n samples: one per pooled position (each pipeline is its own dispatch). */
 export function specializedInvocations(p: PooledOutput, n: number): number {
   return n * p.outH * p.outW;
 }
+
+export const convSpecialized: Kernel<SpecializedConvParams> = {
+  name: 'conv2d-specialized',
+  source: wgsl(libs, template),
+  flags: (p) => ({ WIDE: p.wide, SITES: p.sites ?? false }),
+  // the body holds the weights and the compiled-in activation: the cache key hashes it
+  generate: (p, source) => fillMarkers('conv2d-specialized', source, { BODY: specializedBody(p) }),
+  bindings: [
+    // thresholds and steps stay bound where the activation is compiled in (unused there)
+    ...epilogueBindings,
+    /** the packed input: IN_WORDS u32 per pixel, 4 u8 channels per word */
+    readOnly('x', 'array<u32>'),
+    sitesBinding,
+  ],
+  constants,
+  workgroupSize: WORKGROUP_SIZE,
+  /** over n samples, or (SITES) n listed sites */
+  invocations: (p, n) => (p.sites ? n : specializedInvocations(p, n)),
+};

@@ -1,7 +1,7 @@
 // Event-driven spike convolution with fused pooling and activation (shaders/conv.wgsl):
 // InputConvolutional, Convolutional and FullyConnected (src/engine/plan.ts maps a dense layer
 // to a conv over its whole input).
-import { wgsl, type Kernel } from '../gpu/kernel.js';
+import { wgsl, type Binding, type Kernel } from '../gpu/kernel.js';
 import activationLib from '../../shaders/lib/activation.wgsl?raw';
 import epilogueLib from '../../shaders/lib/epilogue.wgsl?raw';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
@@ -10,11 +10,10 @@ import tapsLib from '../../shaders/lib/taps.wgsl?raw';
 import tileLib from '../../shaders/lib/tile.wgsl?raw';
 import windowLib from '../../shaders/lib/window.wgsl?raw';
 import source from '../../shaders/conv.wgsl?raw';
-import { constantsKey, WORKGROUP_SIZE } from './define.js';
-import { epilogueConstants, type EpilogueParams } from './epilogue.js';
+import { readOnly, WORKGROUP_SIZE } from './define.js';
+import { epilogueBindings, epilogueConstants, type EpilogueParams } from './epilogue.js';
 import { encodingFlags, packTileWeights, tilesFor, type WeightEncoding } from './pack.js';
 import { eventSlots } from './pixel-events.js';
-import { preprocess } from './preprocess.js';
 import { tapConstants, type TapParams } from './taps.js';
 
 /** Pooling window over the potentials; none is a 1x1 max window (see shapes.ts for the geometry). */
@@ -74,6 +73,14 @@ export function pooledInvocations(p: PooledOutput, n: number): number {
   return n * p.outH * p.outW * tilesFor(p.cout);
 }
 
+/** Invocations of a pooled kernel over n samples, or (SITES) over n listed sites: one per site and tile. */
+export function pooledDispatch(p: PooledOutput, n: number): number {
+  return p.sites ? n * tilesFor(p.cout) : pooledInvocations(p, n);
+}
+
+/** SITES: the pooled positions ((n * OUT_H + y) * OUT_W + x) to compute, params.sites of them (src/engine/sites.ts) */
+export const sitesBinding = readOnly('sites', 'array<u32>', (f) => f.SITES === true);
+
 export interface ConvKernelParams extends PooledOutput, TapParams {
   /** input channels (event slots per pixel) */
   inC: number;
@@ -85,12 +92,26 @@ function constants(p: ConvKernelParams): Record<string, number> {
 
 const joined = wgsl(indexLib, windowLib, tapsLib, tileLib, activationLib, epilogueLib, poolLib, source);
 
+const bindings: Binding[] = [
+  ...epilogueBindings,
+  /** SINGLE: the packed input itself, one u32 per pixel whose low byte is the only channel */
+  readOnly('x', 'array<u32>', (f) => f.SINGLE === true),
+  /** per pixel: SLOTS slots of (channel << 8) | value, the first counts[pixel] in use, zero-padded */
+  readOnly('events', 'array<u32>', (f) => f.SINGLE !== true),
+  readOnly('counts', 'array<u32>', (f) => f.SINGLE !== true),
+  /** [tile][ky][kx][cin] rows of 16 channels (packConvWeights) */
+  readOnly('w', 'array<Row>'),
+  sitesBinding,
+];
+
 export const conv: Kernel<ConvKernelParams> = {
   name: 'conv2d',
-  source: (p) => preprocess(joined, { ...encodingFlags(p.encoding), SINGLE: p.inC === 1, SITES: p.sites ?? false }),
-  cacheKey: (p) => `${p.encoding}|${p.sites ?? false}|${constantsKey(constants(p))}`,
+  source: joined,
+  flags: (p) => ({ ...encodingFlags(p.encoding), SINGLE: p.inC === 1, SITES: p.sites ?? false }),
+  bindings,
   constants,
   workgroupSize: WORKGROUP_SIZE,
+  invocations: pooledDispatch,
 };
 
 /**

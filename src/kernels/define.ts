@@ -1,18 +1,18 @@
-// How the kernel modules define their kernels: pipelines keyed by their WGSL override constants.
-import type { Kernel } from '../gpu/kernel.js';
+// How the kernel modules declare their kernels (src/gpu/kernel.ts): the workgroup size and
+// short forms for bindings.
+import type { Binding, Flags } from '../gpu/kernel.js';
 
 /** Every shader runs @workgroup_size(64) (and passes 64u to linear_index). */
 export const WORKGROUP_SIZE = 64;
 
-/** Override-constant record -> pipeline cache key (every constant takes part). */
-export function constantsKey(constants: Record<string, number>): string {
-  return Object.keys(constants)
-    .sort()
-    .map((k) => `${k}=${constants[k]}`)
-    .join(',');
-}
+type When = (flags: Flags) => boolean;
 
-/** A kernel with one WGSL text (no structural variants): its pipelines differ only in their constants. */
-export function constantsKernel<P>(name: string, source: string, constants: (p: P) => Record<string, number>): Kernel<P> {
-  return { name, source, cacheKey: (p) => constantsKey(constants(p)), constants, workgroupSize: WORKGROUP_SIZE };
-}
+const binding = (type: Binding['type']) => (name: string, wgslType: string, when?: When): Binding =>
+  when ? { name, type, wgslType, when } : { name, type, wgslType };
+
+/** var<uniform> */
+export const uniform = binding('uniform');
+/** var<storage, read> */
+export const readOnly = binding('read-only-storage');
+/** var<storage, read_write> */
+export const readWrite = binding('storage');

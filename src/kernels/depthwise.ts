@@ -1,11 +1,11 @@
 // Depthwise half of SeparableConvolutional (shaders/depthwise.wgsl): i32 potentials, 4 channels
 // per invocation, read by the pointwise conv (pointwise.ts).
-import { wgsl } from '../gpu/kernel.js';
+import { wgsl, type Kernel } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import tapsLib from '../../shaders/lib/taps.wgsl?raw';
 import windowLib from '../../shaders/lib/window.wgsl?raw';
 import source from '../../shaders/depthwise.wgsl?raw';
-import { constantsKernel } from './define.js';
+import { readOnly, readWrite, uniform, WORKGROUP_SIZE } from './define.js';
 import { packBytes } from './pack.js';
 import { tapConstants, type TapParams } from './taps.js';
 
@@ -20,11 +20,26 @@ function constants(p: DepthwiseKernelParams): Record<string, number> {
   return { ...tapConstants(p), IN_WORDS: p.inWords, CONV_H: p.convH, CONV_W: p.convW };
 }
 
-export const depthwise = constantsKernel<DepthwiseKernelParams>('depthwise', wgsl(indexLib, windowLib, tapsLib, source), constants);
-
 export function depthwiseInvocations(p: DepthwiseKernelParams, n: number): number {
   return n * p.convH * p.convW * p.inWords;
 }
+
+export const depthwise: Kernel<DepthwiseKernelParams> = {
+  name: 'depthwise',
+  source: wgsl(indexLib, windowLib, tapsLib, source),
+  bindings: [
+    uniform('params', 'Params'),
+    /** packed u8 input, IN_WORDS words per pixel */
+    readOnly('x', 'array<u32>'),
+    /** [ky][kx][word] x 4 i8 (packDepthwiseWeights) */
+    readOnly('w', 'array<u32>'),
+    /** i32 potentials [n][CONV_H][CONV_W][IN_WORDS] x vec4 */
+    readWrite('y', 'array<vec4<i32>>'),
+  ],
+  constants,
+  workgroupSize: WORKGROUP_SIZE,
+  invocations: depthwiseInvocations,
+};
 
 /** Bytes of the i32 output per sample. */
 export function depthwiseOutputBytes(p: DepthwiseKernelParams): number {

@@ -1,7 +1,23 @@
 // TS side of shaders/lib/epilogue.wgsl: the override constants of the activation, store and
 // spike count shared by the conv and dense kernels.
+import type { Binding } from '../gpu/kernel.js';
 import type { Activation } from '../ir/types.js';
+import { readOnly, readWrite, uniform } from './define.js';
 import { wordsFor } from './pack.js';
+
+/** The first bindings of every kernel that ends in lib/epilogue.wgsl. */
+export const epilogueBindings: readonly Binding[] = [
+  /** { n, sites } (lib/epilogue.wgsl) */
+  uniform('params', 'Params'),
+  /** per tile: 4 x vec4 thresholds, padded channels hold 0 */
+  readOnly('thresholds', 'array<vec4<i32>>'),
+  /** per tile: 4 x vec4 actStep16, padded channels hold 1 */
+  readOnly('steps', 'array<vec4<u32>>'),
+  /** packed u8 activations [pixel][OUT_WORDS], or i32 potentials [pixel][COUT] */
+  readWrite('y', 'array<u32>'),
+  /** one spike counter per layer (SPIKE_SLOT is this one's) */
+  readWrite('spikes', 'array<atomic<u32>>'),
+];
 
 export interface EpilogueParams {
   /** false: the layer returns i32 potentials (last layer only) */

@@ -1,8 +1,8 @@
 // Per-pixel event lists (shaders/pixel_events.wgsl): the input of the event-driven conv.
-import { wgsl } from '../gpu/kernel.js';
+import { wgsl, type Kernel } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import source from '../../shaders/pixel_events.wgsl?raw';
-import { constantsKernel } from './define.js';
+import { readOnly, readWrite, uniform, WORKGROUP_SIZE } from './define.js';
 import { wordsFor } from './pack.js';
 
 export interface PixelEventsKernelParams {
@@ -21,11 +21,26 @@ function constants(p: PixelEventsKernelParams): Record<string, number> {
   return { PIXELS: p.pixels, IN_C: p.channels, SLOTS: eventSlots(p.channels), IN_WORDS: wordsFor(p.channels) };
 }
 
-export const pixelEvents = constantsKernel<PixelEventsKernelParams>('pixel-events', wgsl(indexLib, source), constants);
-
 export function pixelEventsInvocations(p: PixelEventsKernelParams, n: number): number {
   return n * p.pixels;
 }
+
+export const pixelEvents: Kernel<PixelEventsKernelParams> = {
+  name: 'pixel-events',
+  source: wgsl(indexLib, source),
+  bindings: [
+    uniform('params', 'Params'),
+    /** packed u8 input, IN_WORDS words per pixel */
+    readOnly('x', 'array<u32>'),
+    /** per pixel: SLOTS slots of (channel << 8) | value */
+    readWrite('events', 'array<u32>'),
+    /** per pixel: the slots in use */
+    readWrite('counts', 'array<u32>'),
+  ],
+  constants,
+  workgroupSize: WORKGROUP_SIZE,
+  invocations: pixelEventsInvocations,
+};
 
 /** Bytes per sample of the event slots and of the counts. */
 export function pixelEventsBytes(p: PixelEventsKernelParams): { events: number; counts: number } {

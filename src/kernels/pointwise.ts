@@ -8,10 +8,10 @@ import poolLib from '../../shaders/lib/pool.wgsl?raw';
 import tileLib from '../../shaders/lib/tile.wgsl?raw';
 import windowLib from '../../shaders/lib/window.wgsl?raw';
 import source from '../../shaders/pointwise.wgsl?raw';
-import { pooledConstants, type PooledOutput } from './conv.js';
-import { constantsKey, WORKGROUP_SIZE } from './define.js';
+import { pooledConstants, pooledDispatch, sitesBinding, type PooledOutput } from './conv.js';
+import { readOnly, WORKGROUP_SIZE } from './define.js';
+import { epilogueBindings } from './epilogue.js';
 import { encodingFlags, packTileWeights, type WeightEncoding } from './pack.js';
-import { preprocess } from './preprocess.js';
 
 export interface PointwiseKernelParams extends PooledOutput {
   /** channels of the depthwise potentials (4 * packed words of the layer input) */
@@ -26,10 +26,19 @@ const joined = wgsl(indexLib, windowLib, tileLib, activationLib, epilogueLib, po
 
 export const pointwise: Kernel<PointwiseKernelParams> = {
   name: 'pointwise',
-  source: (p) => preprocess(joined, { ...encodingFlags(p.encoding), SITES: p.sites ?? false }),
-  cacheKey: (p) => `${p.encoding}|${p.sites ?? false}|${constantsKey(constants(p))}`,
+  source: joined,
+  flags: (p) => ({ ...encodingFlags(p.encoding), SITES: p.sites ?? false }),
+  bindings: [
+    ...epilogueBindings,
+    /** the depthwise potentials [n][CONV_H][CONV_W][IN_C] */
+    readOnly('x', 'array<i32>'),
+    /** [tile][cin] rows of 16 channels (packPointwiseWeights) */
+    readOnly('w', 'array<Row>'),
+    sitesBinding,
+  ],
   constants,
   workgroupSize: WORKGROUP_SIZE,
+  invocations: pooledDispatch,
 };
 
 /** Pointwise weights [cin][cout] -> [tile][cinPadded] rows (padded channels are zero rows). */

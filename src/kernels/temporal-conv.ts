@@ -5,7 +5,8 @@ import tapsLib from '../../shaders/lib/taps.wgsl?raw';
 import windowLib from '../../shaders/lib/window.wgsl?raw';
 import bitsLib from '../../shaders/lib/bits.wgsl?raw';
 import source from '../../shaders/temporal_conv.wgsl?raw';
-import { constantsKey, WORKGROUP_SIZE } from './define.js';
+import { readOnly, readWrite, uniform, WORKGROUP_SIZE } from './define.js';
+import { fillMarkers } from './template.js';
 import { tapConstants, type TapParams } from './taps.js';
 
 /** Output channels per invocation; the synaptic input is stored in whole tiles. */
@@ -49,7 +50,7 @@ export const MAX_UNROLLED_TAPS = 18;
  * serves them all (20% off a 16-channel layer). That needs the bits at and above cin clear:
  * padded channels never fire.
  */
-function convSource(p: TemporalConvParams): string {
+function convSource(p: TemporalConvParams, source: string): string {
   const [kh, kw] = p.kernel;
   const words = spikeWords(p.cin);
   const taps: string[] = [];
@@ -77,21 +78,30 @@ function convSource(p: TemporalConvParams): string {
       '    }',
     );
   }
-  return joined.replace(/^\/\/@TAPS$/m, () => taps.join('\n'));
+  return fillMarkers('temporal_conv', source, { TAPS: taps.join('\n') });
 }
-
-export const temporalConv: Kernel<TemporalConvParams> = {
-  name: 'temporal_conv',
-  source: convSource,
-  // the source depends on KH, KW, CIN and IN_WORDS only, which are among the constants
-  cacheKey: (p) => constantsKey(constants(p)),
-  constants,
-  workgroupSize: WORKGROUP_SIZE,
-};
 
 /** One invocation per frame, output position and tile of 16 channels. */
 export const temporalConvInvocations = (p: TemporalConvParams, frames: number): number =>
   frames * p.outH * p.outW * (paddedChannels(p.cout) / SYN_TILE);
+
+export const temporalConv: Kernel<TemporalConvParams> = {
+  name: 'temporal_conv',
+  source: joined,
+  generate: convSource,
+  bindings: [
+    uniform('dyn', 'Dyn'),
+    /** bit-packed spikes [frame][y][x][IN_WORDS], or (VALUES) u32 values [frame][y][x][cin] */
+    readOnly('spikes', 'array<u32>'),
+    /** [tile][ky][kx][cin] x 16 i32 (packTemporalWeights) */
+    readOnly('weights', 'array<vec4<i32>>'),
+    /** synaptic input [frame][y][x][COUT_PADDED] */
+    readWrite('syn', 'array<vec4<i32>>'),
+  ],
+  constants,
+  workgroupSize: WORKGROUP_SIZE,
+  invocations: temporalConvInvocations,
+};
 
 /**
  * Weights [kh][kw][cin][cout] -> [tile][ky][kx][cin][16], flipped spatially when the layer

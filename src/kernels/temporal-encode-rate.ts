@@ -1,9 +1,9 @@
 // Rate (Poisson/Bernoulli) encoding with the counter-based RNG (shaders/temporal_encode_rate.wgsl).
-import { wgsl } from '../gpu/kernel.js';
+import { wgsl, type Kernel } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import rngLib from '../../shaders/lib/rng.wgsl?raw';
 import source from '../../shaders/temporal_encode_rate.wgsl?raw';
-import { constantsKernel } from './define.js';
+import { readOnly, readWrite, uniform, WORKGROUP_SIZE } from './define.js';
 import { spikeWords } from './temporal-conv.js';
 
 export interface EncodeRateParams {
@@ -17,7 +17,20 @@ function constants(p: EncodeRateParams): Record<string, number> {
   return { HW: p.hw, C: p.c, WORDS: spikeWords(p.c), MAX_INPUT: p.maxInput };
 }
 
-export const temporalEncodeRate = constantsKernel<EncodeRateParams>('temporal_encode_rate', wgsl(indexLib, rngLib, source), constants);
-
 /** One invocation per frame, pixel and word. */
 export const encodeRateInvocations = (p: EncodeRateParams, frames: number): number => frames * p.hw * spikeWords(p.c);
+
+export const temporalEncodeRate: Kernel<EncodeRateParams> = {
+  name: 'temporal_encode_rate',
+  source: wgsl(indexLib, rngLib, source),
+  bindings: [
+    uniform('dyn', 'Dyn'),
+    /** input values [sample][pixel][c], one u32 each */
+    readOnly('x', 'array<u32>'),
+    /** bit-packed spikes [step][sample][pixel][word] */
+    readWrite('spikes', 'array<u32>'),
+  ],
+  constants,
+  workgroupSize: WORKGROUP_SIZE,
+  invocations: encodeRateInvocations,
+};

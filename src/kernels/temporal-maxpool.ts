@@ -6,7 +6,8 @@ import { wgsl, type Kernel } from '../gpu/kernel.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import bitsLib from '../../shaders/lib/bits.wgsl?raw';
 import template from '../../shaders/temporal_maxpool.wgsl?raw';
-import { constantsKey, WORKGROUP_SIZE } from './define.js';
+import { readOnly, readWrite, uniform, WORKGROUP_SIZE } from './define.js';
+import { fillMarkers } from './template.js';
 import { spikeWords } from './temporal-conv.js';
 
 /** The largest window the generator unrolls (the code grows with quads x window positions). */
@@ -35,7 +36,7 @@ function constants(p: TemporalMaxPoolParams): Record<string, number> {
 }
 
 /** The template with the quads of a word and the window positions unrolled. */
-export function maxPoolSource(p: TemporalMaxPoolParams): string {
+export function maxPoolSource(p: TemporalMaxPoolParams, source: string): string {
   const [kh, kw] = p.size;
   const area = kh * kw;
   const perWord = Math.min(8, poolQuads(p.c));
@@ -59,23 +60,29 @@ export function maxPoolSource(p: TemporalMaxPoolParams): string {
     ]),
   ];
   const store = qs.map((q) => `  ${guard(q, es.map((e) => `counts[(cb + ${q}u) * ${area}u + ${e}u] = c${q}_${e};`).join(' '))}`);
-  return wgsl(indexLib, bitsLib, template)
-    .replace(/^\/\/@LOAD$/m, () => load.join('\n'))
-    .replace(/^\/\/@STEP$/m, () => step.join('\n'))
-    .replace(/^\/\/@STORE$/m, () => store.join('\n'));
+  return fillMarkers('temporal_maxpool', source, { LOAD: load.join('\n'), STEP: step.join('\n'), STORE: store.join('\n') });
 }
-
-export const temporalMaxPool: Kernel<TemporalMaxPoolParams> = {
-  name: 'temporal_maxpool',
-  source: maxPoolSource,
-  // the source depends on the window size and the quads per word (c)
-  cacheKey: (p) => `${p.size.join('x')}|${p.c}|${constantsKey(constants(p))}`,
-  constants,
-  workgroupSize: WORKGROUP_SIZE,
-};
 
 /** One invocation per sample, pooled position and word. */
 export const maxPoolInvocations = (p: TemporalMaxPoolParams, samples: number): number => samples * p.oh * p.ow * spikeWords(p.c);
+
+export const temporalMaxPool: Kernel<TemporalMaxPoolParams> = {
+  name: 'temporal_maxpool',
+  source: wgsl(indexLib, bitsLib, template),
+  generate: maxPoolSource,
+  bindings: [
+    uniform('dyn', 'Dyn'),
+    /** bit-packed spikes [step][sample][IH][IW][WORDS] */
+    readOnly('spikes', 'array<u32>'),
+    /** the window's counts, persistent across chunks (maxPoolCountBytes) */
+    readWrite('counts', 'array<vec4<u32>>'),
+    /** bit-packed pooled spikes [step][sample][OH][OW][WORDS] */
+    readWrite('pooled', 'array<u32>'),
+  ],
+  constants,
+  workgroupSize: WORKGROUP_SIZE,
+  invocations: maxPoolInvocations,
+};
 
 /** Bytes of the persistent counts for `samples` samples. */
 export const maxPoolCountBytes = (p: TemporalMaxPoolParams, samples: number): number =>

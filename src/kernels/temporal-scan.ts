@@ -7,7 +7,8 @@ import indexLib from '../../shaders/lib/index.wgsl?raw';
 import neuronLib from '../../shaders/lib/neuron.wgsl?raw';
 import bitsLib from '../../shaders/lib/bits.wgsl?raw';
 import template from '../../shaders/temporal_scan.wgsl?raw';
-import { constantsKey, WORKGROUP_SIZE } from './define.js';
+import { readOnly, readWrite, uniform, WORKGROUP_SIZE } from './define.js';
+import { fillMarkers } from './template.js';
 import { paddedChannels, spikeWords } from './temporal-conv.js';
 
 export interface TemporalScanParams {
@@ -44,7 +45,7 @@ export const MAX_UNROLLED_WINDOW = 16;
 const quadsPerWord = (c: number): number => Math.min(8, paddedChannels(c) / 4);
 
 /** The template with the quads of a word unrolled (see the file header). */
-export function scanSource(p: TemporalScanParams): string {
+export function scanSource(p: TemporalScanParams, source: string): string {
   const q = quadsPerWord(p.c);
   // a layer whose padded channels end on half a word: quads 4..7 exist in every word but the last
   const partial = (paddedChannels(p.c) / 4) % 8 !== 0 && q === 8;
@@ -70,22 +71,35 @@ export function scanSource(p: TemporalScanParams): string {
   const step = ks.map((k) => line('    ', k, `out |= step_quad(&s${k}, ${p.constInput ? `i${k}` : input(k, 'frame')}, th${k}, t) << ${4 * k}u;`));
   const record = ks.map((k) => line('      ', k, `record_quad(rb + ${k}u, s${k});`));
   const store = ks.map((k) => line('  ', k, `store_quad(base + ${k}u, s${k});`));
-  return wgsl(indexLib, neuronLib, bitsLib, template)
-    .replace(/^\/\/@LOAD$/m, () => load.join('\n'))
-    .replace(/^\/\/@STEP$/m, () => step.join('\n'))
-    .replace(/^\/\/@RECORD$/m, () => record.join('\n'))
-    .replace(/^\/\/@STORE$/m, () => store.join('\n'));
+  return fillMarkers('temporal_scan', source, { LOAD: load.join('\n'), STEP: step.join('\n'), RECORD: record.join('\n'), STORE: store.join('\n') });
 }
-
-export const temporalScan: Kernel<TemporalScanParams> = {
-  name: 'temporal_scan',
-  source: scanSource,
-  // the source depends on the quads per word (c), the partial last word (c), constInput and
-  // the window (among the constants)
-  cacheKey: (p) => `${p.c}|${p.constInput}|${constantsKey(constants(p))}`,
-  constants,
-  workgroupSize: WORKGROUP_SIZE,
-};
 
 /** One invocation per sample, neuron position and word of 32 channels. */
 export const scanInvocations = (p: TemporalScanParams, samples: number): number => samples * p.h * p.w * spikeWords(p.c);
+
+export const temporalScan: Kernel<TemporalScanParams> = {
+  name: 'temporal_scan',
+  source: wgsl(indexLib, neuronLib, bitsLib, template),
+  generate: scanSource,
+  bindings: [
+    uniform('dyn', 'Dyn'),
+    /** synaptic input [frame][PH][PW][CP] */
+    readOnly('syn', 'array<vec4<i32>>'),
+    /** per padded channel */
+    readOnly('bias', 'array<vec4<i32>>'),
+    readOnly('theta', 'array<vec4<i32>>'),
+    /** membranes [sample][H][W][CP] */
+    readWrite('v', 'array<vec4<i32>>'),
+    /** bit-packed spikes [step][sample][H][W][WORDS] */
+    readWrite('spikes', 'array<u32>'),
+    /** RECORD: [sample][H][W][CP] x (count, charge, first spike); other layers bind a dummy */
+    readWrite('readout', 'array<vec4<i32>>'),
+    /** RECORD: the checkpoint steps */
+    readOnly('checkpoints', 'array<u32>'),
+    /** RECORD: [checkpoint][sample][H][W][CP] x (count, charge, first spike) */
+    readWrite('records', 'array<vec4<i32>>'),
+  ],
+  constants,
+  workgroupSize: WORKGROUP_SIZE,
+  invocations: scanInvocations,
+};

@@ -7,11 +7,11 @@
 // It must equal src/temporal/simulate.ts bit for bit (test/gpu/temporal-*.test.ts).
 import { type GpuRunner } from '../gpu/runner.js';
 import { settle } from '../gpu/settle.js';
-import { packTemporalWeights, paddedChannels, spikeWords, temporalConv, temporalConvInvocations, type TemporalConvParams } from '../kernels/temporal-conv.js';
-import { encodeRateInvocations, temporalEncodeRate, type EncodeRateParams } from '../kernels/temporal-encode-rate.js';
-import { MAX_POOL_AREA, maxPoolCountBytes, maxPoolInvocations, temporalMaxPool, type TemporalMaxPoolParams } from '../kernels/temporal-maxpool.js';
-import { scanInvocations, temporalScan, type TemporalScanParams } from '../kernels/temporal-scan.js';
-import { statsInvocations, temporalStats } from '../kernels/temporal-stats.js';
+import { packTemporalWeights, paddedChannels, spikeWords, temporalConv, type TemporalConvParams } from '../kernels/temporal-conv.js';
+import { temporalEncodeRate, type EncodeRateParams } from '../kernels/temporal-encode-rate.js';
+import { MAX_POOL_AREA, maxPoolCountBytes, temporalMaxPool, type TemporalMaxPoolParams } from '../kernels/temporal-maxpool.js';
+import { temporalScan, type TemporalScanParams } from '../kernels/temporal-scan.js';
+import { temporalStats } from '../kernels/temporal-stats.js';
 import { shapeSize, windowGeometry } from '../ir/shapes.js';
 import type { IntBatch, Shape3 } from '../ir/types.js';
 import { checkNet, normaliseCheckpoints, readoutUnits } from './net.js';
@@ -228,6 +228,11 @@ export class GpuSpikingNet {
     const recBuf = buf(checkpoints.length * nc * lastPlan.padded * 3 * 4, 'records');
     const rows = 1 + 2 * L;
     const statsBuf = buf(rows * frames * 8, 'stats');
+    // kernel params made once per run: the runner knows a params object's pipeline, so the
+    // scan's template is generated once, not per dispatch
+    const scanParams = this.plans.map((p, k): TemporalScanParams => ({ ...p.scan, constInput: k === 0 && !rate, record: k === L - 1, resetZero }));
+    const statsParams = new Map<Shape3, { hw: number; c: number }>();
+    const statsParamsOf = (shape: Shape3) => statsParams.get(shape) ?? statsParams.set(shape, { hw: shape[0] * shape[1], c: shape[2] }).get(shape)!;
 
     try {
       for (let s0 = 0; s0 < input.n; s0 += nc) {
@@ -259,8 +264,8 @@ export class GpuSpikingNet {
         if (!rate) {
           // the constant current: the first layer's convolution of the integer input, once per sample
           const cp = convParams(this.plans[0]!.layer, true);
-          runner.dispatch(setup, temporalConv, cp, [uni([m], 'const:dyn'), xBuf, this.weights[0]!, constSyn!],
-            runner.grid(temporalConvInvocations(cp, m), 64), `temporal:${this.plans[0]!.layer.name}:constant-current`);
+          runner.dispatch(setup, temporalConv, cp, { dyn: uni([m], 'const:dyn'), spikes: xBuf, weights: this.weights[0]!, syn: constSyn! },
+            runner.workgroups(temporalConv, cp, m), `temporal:${this.plans[0]!.layer.name}:constant-current`);
         }
         device.queue.submit([setup.finish()]);
 
@@ -269,13 +274,14 @@ export class GpuSpikingNet {
           const f = k0 * m;
           const enc = device.createCommandEncoder({ label: `temporal:steps ${t0}..${t0 + k0 - 1}` });
           const statsOf = (row: number, src: GPUBuffer, shape: Shape3, fan: GPUBuffer) => {
-            runner.dispatch(enc, temporalStats, { hw: shape[0] * shape[1], c: shape[2] }, [uni([f, row * f], 'stats:dyn'), src, fan, statsBuf],
-              runner.grid(statsInvocations(f), 64), `temporal:stats:${row}`);
+            const st = statsParamsOf(shape);
+            runner.dispatch(enc, temporalStats, st, { dyn: uni([f, row * f], 'stats:dyn'), spikes: src, fanout: fan, out: statsBuf },
+              runner.workgroups(temporalStats, st, f), `temporal:stats:${row}`);
           };
           if (rate && encoding.kind === 'poisson') {
             const ep: EncodeRateParams = { hw: ih * iw, c: ic, maxInput };
-            runner.dispatch(enc, temporalEncodeRate, ep, [uni([m, k0, t0, sampleOffset + s0, encoding.seed >>> 0], 'rate:dyn'), xBuf, inSpikes],
-              runner.grid(encodeRateInvocations(ep, f), 64), 'temporal:encode-rate');
+            runner.dispatch(enc, temporalEncodeRate, ep, { dyn: uni([m, k0, t0, sampleOffset + s0, encoding.seed >>> 0], 'rate:dyn'), x: xBuf, spikes: inSpikes },
+              runner.workgroups(temporalEncodeRate, ep, f), 'temporal:encode-rate');
             statsOf(0, inSpikes, net.input.shape, this.inputFanout);
           }
           let src = inSpikes;
@@ -283,21 +289,23 @@ export class GpuSpikingNet {
             const name = p.layer.name;
             const constant = k === 0 && !rate;
             if (!constant) {
-              runner.dispatch(enc, temporalConv, p.conv, [uni([f], `${name}:conv:dyn`), src, this.weights[k]!, syn],
-                runner.grid(temporalConvInvocations(p.conv, f), 64), `temporal:${name}:synaptic`);
+              runner.dispatch(enc, temporalConv, p.conv, { dyn: uni([f], `${name}:conv:dyn`), spikes: src, weights: this.weights[k]!, syn },
+                runner.workgroups(temporalConv, p.conv, f), `temporal:${name}:synaptic`);
             }
-            const sp: TemporalScanParams = { ...p.scan, constInput: constant, record: k === L - 1, resetZero };
+            const sp = scanParams[k]!;
             const gain = k === 0 && rate ? p.layer.neurons.gain * maxInput : p.layer.neurons.gain;
             const last = k === L - 1;
-            runner.dispatch(enc, temporalScan, sp, [
-              uni([m, k0, t0, gain, checkpoints.length], `${name}:scan:dyn`), constant ? constSyn! : syn, this.bias[k]!, this.theta[k]!,
-              v[k]!, spikes[k]!, last ? readout : this.dummies[0]!, last ? ckptBuf : this.dummies[1]!, last ? recBuf : this.dummies[2]!,
-            ], runner.grid(scanInvocations(sp, m), 64), `temporal:${name}:scan`);
+            runner.dispatch(enc, temporalScan, sp, {
+              dyn: uni([m, k0, t0, gain, checkpoints.length], `${name}:scan:dyn`), syn: constant ? constSyn! : syn, bias: this.bias[k]!, theta: this.theta[k]!,
+              v: v[k]!, spikes: spikes[k]!,
+              // only the readout layer records; the others bind small dummies
+              readout: last ? readout : this.dummies[0]!, checkpoints: last ? ckptBuf : this.dummies[1]!, records: last ? recBuf : this.dummies[2]!,
+            }, runner.workgroups(temporalScan, sp, m), `temporal:${name}:scan`);
             statsOf(1 + 2 * k, spikes[k]!, p.layer.neuronShape, this.fanout[k]!);
             src = spikes[k]!;
             if (p.pool) {
-              runner.dispatch(enc, temporalMaxPool, p.pool, [uni([m, k0], `${name}:pool:dyn`), spikes[k]!, poolCounts[k]!, pooled[k]!],
-                runner.grid(maxPoolInvocations(p.pool, m), 64), `temporal:${name}:maxpool`);
+              runner.dispatch(enc, temporalMaxPool, p.pool, { dyn: uni([m, k0], `${name}:pool:dyn`), spikes: spikes[k]!, counts: poolCounts[k]!, pooled: pooled[k]! },
+                runner.workgroups(temporalMaxPool, p.pool, m), `temporal:${name}:maxpool`);
               statsOf(2 + 2 * k, pooled[k]!, p.layer.output, this.fanout[k]!);
               src = pooled[k]!;
             }

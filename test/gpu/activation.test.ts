@@ -3,7 +3,7 @@
 // steps 1..65535 with pooling areas, and differences large enough that 16*d leaves u32; the
 // same for the form with host-computed constants (akida_activate4_scaled), up to its bound.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wgsl } from '../../src/gpu/index.js';
+import { wgsl, type Kernel } from '../../src/gpu/index.js';
 import type { GpuRunner } from '../../src/gpu/index.js';
 import { MAX_SCALED_STEP, scaledActivation } from '../../src/kernels/epilogue.js';
 import { activate } from '../../src/reference/index.js';
@@ -12,16 +12,17 @@ import { mulberry32 } from '../helpers/random-model.js';
 import { testRunner } from './compare.js';
 
 /** One test kernel per form; 4 lanes per invocation, each with its own case; 16 words per invocation. */
-function activationKernel(name: string, call: string) {
+function activationKernel(name: string, call: string): Kernel<object> {
   return {
     name,
     workgroupSize: 64,
-    cacheKey: () => '',
+    bindings: [
+      { name: 'cases', type: 'read-only-storage', wgslType: 'array<vec4<u32>>' },
+      { name: 'out', type: 'storage', wgslType: 'array<vec4<u32>>' },
+    ],
     source: wgsl(
       activationLib,
-      `@group(0) @binding(0) var<storage, read> cases: array<vec4<u32>>;
-       @group(0) @binding(1) var<storage, read_write> out: array<vec4<u32>>;
-       @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+      `@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
          let i = gid.x;
          if (i >= arrayLength(&out)) { return; }
          let c = array(cases[i * 4u], cases[i * 4u + 1u], cases[i * 4u + 2u], cases[i * 4u + 3u]);
@@ -91,7 +92,7 @@ describe('akida_activate4 (shaders/lib/activation.wgsl)', () => {
     const output = runner.acquire(invocations * 16, 'storage', 'test:activate:out');
     await runner.checked('activate', async () => {
       const enc = runner.device.createCommandEncoder();
-      runner.dispatch(enc, kernel, {}, [input, output], runner.grid(invocations, 64), 'test:activate');
+      runner.dispatch(enc, kernel, {}, { cases: input, out: output }, runner.grid(invocations, 64), 'test:activate');
       runner.device.queue.submit([enc.finish()]);
     });
     const got = new Uint32Array(await runner.read(output, invocations * 16));

@@ -2,7 +2,7 @@
 // firstTrailingBit returns) for every single bit, bit 31 included, and for random words;
 // bits4 packs four spikes lane k -> bit k.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wgsl } from '../../src/gpu/index.js';
+import { wgsl, type Kernel } from '../../src/gpu/index.js';
 import type { GpuRunner } from '../../src/gpu/index.js';
 import bitsLib from '../../shaders/lib/bits.wgsl?raw';
 import { mulberry32 } from '../helpers/random-model.js';
@@ -16,15 +16,16 @@ afterAll(() => runner.dispose());
 
 /** Runs `out[i] = <expression of w = words[i]>` on the GPU with lib/bits.wgsl. */
 async function mapWords(name: string, expression: string, words: number[]): Promise<number[]> {
-  const kernel = {
+  const kernel: Kernel<object> = {
     name: `test-${name}`,
     workgroupSize: 64,
-    cacheKey: () => '',
+    bindings: [
+      { name: 'words', type: 'read-only-storage', wgslType: 'array<u32>' },
+      { name: 'out', type: 'storage', wgslType: 'array<u32>' },
+    ],
     source: wgsl(
       bitsLib,
-      `@group(0) @binding(0) var<storage, read> words: array<u32>;
-       @group(0) @binding(1) var<storage, read_write> out: array<u32>;
-       @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+      `@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
          let i = gid.x;
          if (i >= arrayLength(&out)) { return; }
          let w = words[i];
@@ -36,7 +37,7 @@ async function mapWords(name: string, expression: string, words: number[]): Prom
   const output = runner.acquire(words.length * 4, 'storage', `test:${name}:out`);
   await runner.checked(name, async () => {
     const enc = runner.device.createCommandEncoder();
-    runner.dispatch(enc, kernel, {}, [input, output], runner.grid(words.length, 64), `test:${name}`);
+    runner.dispatch(enc, kernel, {}, { words: input, out: output }, runner.grid(words.length, 64), `test:${name}`);
     runner.device.queue.submit([enc.finish()]);
   });
   const got = Array.from(new Uint32Array(await runner.read(output, words.length * 4)));

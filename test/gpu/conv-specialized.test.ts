@@ -34,22 +34,27 @@ function specialised(spec: ModelSpec, mode: Specialization): boolean[] {
 
 async function check(spec: ModelSpec, seed: number, mode: Specialization): Promise<void> {
   const { shape, bits } = modelInput(spec);
-  const model = await GpuModel.create(runner, spec, { specialize: mode });
-  try {
-    const inputs = [
-      randomInput(seed, shape, 3, bits),
-      randomInput(seed, shape, 1, bits, { zeros: 0, saturate: 1 }),
-      randomInput(seed, shape, 1, bits, { zeros: 1 }),
-    ];
-    for (const [i, input] of inputs.entries()) {
-      expectReference(spec, input, await model.forward(input, { keepAll: true }), `${mode} seed ${seed} input ${i}`);
+  const inputs = [
+    randomInput(seed, shape, 3, bits),
+    randomInput(seed, shape, 1, bits, { zeros: 0, saturate: 1 }),
+    randomInput(seed, shape, 1, bits, { zeros: 1 }),
+  ];
+  // with blank-site skipping (the all-zero input then runs no site at all), and without, so
+  // that the kernels compute every site of every input
+  for (const siteSkipping of [true, false]) {
+    const model = await GpuModel.create(runner, spec, { specialize: mode, siteSkipping });
+    try {
+      for (const [i, input] of inputs.entries()) {
+        expectReference(spec, input, await model.forward(input, { keepAll: true }), `${mode} seed ${seed} input ${i} siteSkipping ${siteSkipping}`);
+      }
+      if (!siteSkipping) continue;
+      const split = await model.forward(inputs[0]!, { keepAll: true, maxBatch: 2 });
+      // (a model of only an InputData layer runs no chunk)
+      expect(split.chunks).toBe(spec.layers.some((l) => l.kind !== 'InputData') ? 2 : 0);
+      expectReference(spec, inputs[0]!, split, `${mode} seed ${seed} split batch`);
+    } finally {
+      model.dispose();
     }
-    const split = await model.forward(inputs[0]!, { keepAll: true, maxBatch: 2 });
-    // (a model of only an InputData layer runs no chunk)
-    expect(split.chunks).toBe(spec.layers.some((l) => l.kind !== 'InputData') ? 2 : 0);
-    expectReference(spec, inputs[0]!, split, `${mode} seed ${seed} split batch`);
-  } finally {
-    model.dispose();
   }
 }
 
@@ -169,6 +174,20 @@ describe('generated code', () => {
 });
 
 describe('planner', () => {
+  it('siteSkipping false: no layer runs over a site list (specialised or generic)', () => {
+    const spec = randomModel(4006, { inputShape: [6, 6, 2], layers: [{ kind: 'InputData' }, { kind: 'Convolutional', kernel: [3, 3], filters: 4 }, { kind: 'FullyConnected', units: 3 }] });
+    for (const mode of ['never', 'always'] as const) {
+      for (const siteSkipping of [true, false]) {
+        const plans = planModel(runner, spec, mode, siteSkipping);
+        try {
+          expect(plans.map((p) => p.usesSites), `${mode} siteSkipping ${siteSkipping}`).toEqual([false, siteSkipping, siteSkipping]);
+        } finally {
+          for (const p of plans) p.release(runner);
+        }
+      }
+    }
+  });
+
   it('never specialises when told not to, nor where f32 sums would not be exact', () => {
     const spec = randomModel(4001, { inputShape: [6, 6, 2], layers: [{ kind: 'InputData' }, { kind: 'Convolutional', kernel: [3, 3], filters: 4 }] });
     expect(specialised(spec, 'never')).toEqual([false, false]);

@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDevice, GpuRunner, wgsl } from '../../src/gpu/index.js';
+import { defaultDevice, GpuRunner, wgsl, type Kernel } from '../../src/gpu/index.js';
 import { bernoulli, mix32, spikeProbability23, spikeRandom } from '../../src/temporal/rng.js';
 import indexLib from '../../shaders/lib/index.wgsl?raw';
 import rngLib from '../../shaders/lib/rng.wgsl?raw';
 
 // A probe kernel around shaders/lib/rng.wgsl: per (seed, sample, t, index, x, max) it writes the
 // hash, the mixed value, the probability and the Bernoulli draw.
-const probe = {
+const probe: Kernel<object> = {
   name: 'rng_probe',
   workgroupSize: 64,
-  cacheKey: () => '',
+  bindings: [
+    { name: 'args', type: 'read-only-storage', wgslType: 'array<u32>' },
+    { name: 'out', type: 'storage', wgslType: 'array<u32>' },
+  ],
   source: wgsl(indexLib, rngLib, `
-    @group(0) @binding(0) var<storage, read> args: array<u32>;
-    @group(0) @binding(1) var<storage, read_write> out: array<u32>;
     @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
       let i = linear_index(gid, nwg, 64u);
       if (i >= arrayLength(&args) / 6u) { return; }
@@ -42,7 +43,7 @@ describe('counter-based RNG: WGSL == TypeScript', () => {
     const a = runner.upload(args, 'rng:args');
     const o = runner.acquire(cases.length * 16, 'storage', 'rng:out');
     const enc = device.createCommandEncoder();
-    await runner.checked('rng probe', () => runner.dispatch(enc, probe, {}, [a, o], runner.grid(cases.length, 64), 'rng'));
+    await runner.checked('rng probe', () => runner.dispatch(enc, probe, {}, { args: a, out: o }, runner.grid(cases.length, 64), 'rng'));
     device.queue.submit([enc.finish()]);
     const out = new Uint32Array(await runner.read(o, cases.length * 16));
     cases.forEach(([seed, sample, t, index, x, max], i) => {
