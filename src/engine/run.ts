@@ -3,7 +3,7 @@
 // dispatch limits and a memory budget; every chunk runs all layers, then is read back.
 // Results are identical to referenceForward (src/reference/forward.ts) for any split.
 import type { Bindings, GpuRunner } from '../gpu/runner.js';
-import { settle } from '../gpu/settle.js';
+import { Readback, type ReadPart } from '../gpu/readback.js';
 import type { Kernel } from '../gpu/kernel.js';
 import { wordsFor } from '../kernels/pack.js';
 import { changedSites, PixelBits } from './sites.js';
@@ -320,41 +320,32 @@ export class GpuModel {
         x = p.encode(ctx, x);
         outputs.push(x);
       }
-      // Copy what we read into one staging buffer: [outputs read][spikes][timestamps].
+      // One readback: [outputs read][spikes][timestamps].
       const read = this.plans.map((p, k) => (p.bytesPerSample.length > 0 && (keepAll || k === this.plans.length - 1) ? k : -1)).filter((k) => k >= 0);
-      const parts: { src: GPUBuffer; bytes: number; offset: number }[] = [];
-      let total = 0;
-      const add = (src: GPUBuffer, bytes: number) => {
-        parts.push({ src, bytes, offset: total });
-        total += Math.ceil(bytes / 8) * 8;
-        return parts[parts.length - 1]!;
-      };
-      const outParts = read.map((k) => add(outputs[k]!, n * outputBytes(this.plans[k]!.outShape, this.plans[k]!.packed)));
-      const spikePart = add(spikesBuf, this.plans.length * 4);
-      let tsPart: { src: GPUBuffer; bytes: number; offset: number } | undefined;
+      const readback = new Readback(runner, this.label);
+      const outParts = read.map((k) => readback.add(outputs[k]!, n * outputBytes(this.plans[k]!.outShape, this.plans[k]!.packed)));
+      const spikePart = readback.add(spikesBuf, this.plans.length * 4);
+      let resolved: GPUBuffer | undefined;
+      let tsPart: ReadPart | undefined;
       if (querySet) {
-        const resolve = device.createBuffer({ size: passes.length * 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC, label: `${this.label}:timestamps` });
-        encoder.resolveQuerySet(querySet, 0, passes.length * 2, resolve, 0);
-        tsPart = add(resolve, passes.length * 16);
+        resolved = device.createBuffer({ size: passes.length * 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC, label: `${this.label}:timestamps` });
+        encoder.resolveQuerySet(querySet, 0, passes.length * 2, resolved, 0);
+        tsPart = readback.add(resolved, passes.length * 16);
       }
-      const staging = take(runner.acquire(total, 'readback', `${this.label}:readback`));
-      for (const part of parts) encoder.copyBufferToBuffer(part.src, 0, staging, part.offset, part.bytes);
-      device.queue.submit([encoder.finish()]);
-      await settle(staging.mapAsync(GPUMapMode.READ, 0, total));
       try {
-        const mapped = staging.getMappedRange(0, total);
-        read.forEach((k, i) => this.unpack(mapped, outParts[i]!.offset, this.plans[k]!, n, layers[k]!, start));
-        const counts = Array.from(new Uint32Array(mapped, spikePart.offset, this.plans.length), (c, k) => c + hostSpikes[k]!);
-        if (tsPart && timings) {
-          const t = new BigUint64Array(mapped, tsPart.offset, passes.length * 2);
-          passes.forEach((label, q) => timings.set(label, (timings.get(label) ?? 0) + Number(t[2 * q + 1]! - t[2 * q]!)));
-          tsPart.src.destroy();
-        }
-        // An InputData layer's count comes from the host (it runs no kernel).
-        if (this.plans[0]!.bytesPerSample.length === 0) counts[0] = 0;
-        return counts;
+        return await readback.map(encoder, (mapped) => {
+          read.forEach((k, i) => this.unpack(mapped, outParts[i]!.offset, this.plans[k]!, n, layers[k]!, start));
+          const counts = Array.from(new Uint32Array(mapped, spikePart.offset, this.plans.length), (c, k) => c + hostSpikes[k]!);
+          if (tsPart && timings) {
+            const t = new BigUint64Array(mapped, tsPart.offset, passes.length * 2);
+            passes.forEach((label, q) => timings.set(label, (timings.get(label) ?? 0) + Number(t[2 * q + 1]! - t[2 * q]!)));
+          }
+          // An InputData layer's count comes from the host (it runs no kernel).
+          if (this.plans[0]!.bytesPerSample.length === 0) counts[0] = 0;
+          return counts;
+        });
       } finally {
-        staging.unmap();
+        resolved?.destroy();
       }
     } finally {
       querySet?.destroy();

@@ -1,4 +1,5 @@
 // Pipeline cache, buffer pool, dispatch and readback over one GPUDevice.
+import { Readback } from './readback.js';
 import { kernelVariant, type Binding, type Kernel } from './kernel.js';
 
 export type BufferUsage = 'storage' | 'uniform' | 'readback';
@@ -201,17 +202,11 @@ export class GpuRunner {
     pass.end();
   }
 
-  /** Copies `bytes` of a storage buffer back to the CPU. */
-  async read(buffer: GPUBuffer, bytes: number, label = 'readback'): Promise<ArrayBuffer> {
-    const staging = this.acquire(bytes, 'readback', `${label}:staging`);
-    const enc = this.device.createCommandEncoder({ label: `${label}:copy` });
-    enc.copyBufferToBuffer(buffer, 0, staging, 0, Math.ceil(bytes / 4) * 4);
-    this.device.queue.submit([enc.finish()]);
-    await staging.mapAsync(GPUMapMode.READ, 0, Math.ceil(bytes / 4) * 4);
-    const copy = staging.getMappedRange(0, Math.ceil(bytes / 4) * 4).slice(0, bytes);
-    staging.unmap();
-    this.release(staging);
-    return copy;
+  /** Copies `bytes` of a storage buffer back to the CPU (one part of a Readback). */
+  async read(buffer: GPUBuffer, bytes: number, label = 'read'): Promise<ArrayBuffer> {
+    const readback = new Readback(this, label);
+    const part = readback.add(buffer, bytes);
+    return readback.map(this.device.createCommandEncoder({ label: `${label}:copy` }), (mapped) => mapped.slice(part.offset, part.offset + bytes));
   }
 
   /** Runs `fn` inside validation and out-of-memory error scopes and throws what they catch. */

@@ -6,7 +6,6 @@
 // step chunks on the GPU, so memory is bounded by the chunk, not by T x N.
 // It must equal src/temporal/simulate.ts bit for bit (test/gpu/temporal-*.test.ts).
 import { type GpuRunner } from '../gpu/runner.js';
-import { settle } from '../gpu/settle.js';
 import { packTemporalWeights, paddedChannels, spikeWords, temporalConv, type TemporalConvParams } from '../kernels/temporal-conv.js';
 import { temporalEncodeRate, type EncodeRateParams } from '../kernels/temporal-encode-rate.js';
 import { MAX_POOL_AREA, maxPoolCountBytes, temporalMaxPool, type TemporalMaxPoolParams } from '../kernels/temporal-maxpool.js';
@@ -94,26 +93,6 @@ function planLayer(layer: SpikingLayer): LayerPlan {
     outWords: pixelWords(layer.output),
     potential: layer.potential[0] * layer.potential[1] * paddedChannels(layer.potential[2]),
   };
-}
-
-/**
- * Copies a buffer back, waiting through settle(): Dawn's Node binding otherwise polls for the
- * map on the main thread, taking a core from a CPU adapter's workers.
- */
-async function readBack(runner: GpuRunner, buffer: GPUBuffer, bytes: number, label: string): Promise<ArrayBuffer> {
-  const size = Math.ceil(bytes / 4) * 4;
-  const staging = runner.acquire(size, 'readback', `${label}:staging`);
-  const enc = runner.device.createCommandEncoder({ label: `${label}:copy` });
-  enc.copyBufferToBuffer(buffer, 0, staging, 0, size);
-  runner.device.queue.submit([enc.finish()]);
-  try {
-    await settle(staging.mapAsync(GPUMapMode.READ, 0, size));
-    const copy = staging.getMappedRange(0, size).slice(0, bytes);
-    staging.unmap();
-    return copy;
-  } finally {
-    runner.release(staging);
-  }
 }
 
 export class GpuSpikingNet {
@@ -311,7 +290,7 @@ export class GpuSpikingNet {
             }
           });
           device.queue.submit([enc.finish()]);
-          const words = new Uint32Array(await readBack(runner, statsBuf, rows * f * 8, 'temporal:stats'));
+          const words = new Uint32Array(await runner.read(statsBuf, rows * f * 8, 'temporal:stats'));
           runner.release(...uniforms.splice(0));
           const add = (row: number, into: Float64Array, which: 0 | 1) => {
             for (let j = 0; j < f; j++) into[t0 + Math.floor(j / m)]! += words[(row * f + j) * 2 + which]!;
@@ -326,7 +305,7 @@ export class GpuSpikingNet {
           });
         }
         // records [checkpoint][sample][position][group of 4 channels] x (count, charge, first) x 4
-        const rec = new Int32Array(await readBack(runner, recBuf, checkpoints.length * m * lastPlan.padded * 12, 'temporal:records'));
+        const rec = new Int32Array(await runner.read(recBuf, checkpoints.length * m * lastPlan.padded * 12, 'temporal:records'));
         const c = lastPlan.layer.neuronShape[2];
         const cp = paddedChannels(c);
         records.forEach((r, ci) => {
