@@ -34,6 +34,7 @@ import { convOutputShape, inferShapes, poolArea, poolOutputShape, windowGeometry
 import type {
   Activation,
   ConvolutionalLayer,
+  ConvParams,
   FullyConnectedLayer,
   InputConvolutionalLayer,
   Layer,
@@ -258,18 +259,10 @@ function pooledOutput(
 }
 
 /** What the event-driven conv computes for a layer (a FullyConnected layer is a conv too). */
-interface EventConv {
-  kernel: [number, number];
-  stride: number;
-  padding: Padding;
-  filters: number;
-  weightBits: WeightBits;
-  weights: Int8Array;
+type EventConv = ConvParams & {
   /** Convolutional stores its kernels flipped (true convolution) */
   flipped: boolean;
-  pooling: Pooling;
-  activation: Activation | null;
-}
+};
 
 /**
  * InputConvolutional, Convolutional and FullyConnected: per-pixel event lists of the input,

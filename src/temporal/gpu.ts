@@ -33,7 +33,7 @@ export interface ChunkPlan {
   steps: number;
 }
 
-interface LayerPlan {
+interface TemporalLayerPlan {
   layer: SpikingLayer;
   conv: TemporalConvParams;
   scan: Omit<TemporalScanParams, 'constInput' | 'record' | 'resetZero'>;
@@ -65,7 +65,7 @@ function convParams(layer: SpikingLayer, values: boolean): TemporalConvParams {
   };
 }
 
-function planLayer(layer: SpikingLayer): LayerPlan {
+function planLayer(layer: SpikingLayer): TemporalLayerPlan {
   const [h, w, c] = layer.neuronShape;
   const sum = layer.sumPool;
   const window: [number, number] = !sum ? [1, 1] : sum.type === 'average' ? sum.size : [layer.potential[0], layer.potential[1]];
@@ -98,7 +98,7 @@ function planLayer(layer: SpikingLayer): LayerPlan {
 export class GpuSpikingNet {
   readonly net: SpikingNet;
   private readonly runner: GpuRunner;
-  private readonly plans: LayerPlan[];
+  private readonly plans: TemporalLayerPlan[];
   private readonly weights: GPUBuffer[];
   private readonly bias: GPUBuffer[];
   private readonly theta: GPUBuffer[];
