@@ -1,7 +1,8 @@
 // `spikemesh eval`: accuracy, confusion matrix, statistics and per-sample output checked against
 // the integer reference computed here; --batch does not change any output (webgpu and
 // reference); tfjs models converted on the fly; atomic --output; usage errors; the built CLI in
-// a real process (GPU work in the child, exit code from the parent).
+// a real process (GPU work in the child, exit code from the parent; over many runs:
+// exit-codes.test.ts).
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -249,17 +250,17 @@ describe('spikemesh eval on a tfjs model', () => {
 });
 
 describe('the built CLI', () => {
-  beforeAll(() => buildCliIfStale(['eval', 'index']));
+  beforeAll(() => buildCliIfStale());
 
-  it('runs eval on the GPU in a child process and returns its exit code', () => {
+  it('runs eval on the GPU in a child process and returns its exit code', async () => {
     const env = { ...process.env };
     delete env.SPIKEMESH_IN_PROCESS;
     const run = (...a: string[]) => runBuiltCli(a, env);
-    const ok = run('eval', modelPath, '--data', images, '--limit', '10');
+    const ok = await run('eval', modelPath, '--data', images, '--limit', '10');
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/accuracy: [\d.]+% \(\d+ \/ 10\)/);
     expect(ok.stderr).toBe('');
-    const usage = run('eval', modelPath, '--data', images, '--batch', 'x');
+    const usage = await run('eval', modelPath, '--data', images, '--batch', 'x');
     expect(usage.status).toBe(2);
   });
 });

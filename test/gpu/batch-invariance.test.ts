@@ -1,7 +1,8 @@
 // Batch-size invariance through the public Model API: a sample's outputs and the spike totals do
 // not depend on the batch size, on how a batch was split (random split points, maxBatch chunks),
 // on the other samples in the batch or their order, nor on the dataset batch size of a
-// streamed evaluation. Every variant is also compared with the integer reference.
+// streamed evaluation; blank samples with blank-site skipping on and off. Every variant is also
+// compared with the integer reference.
 import { afterAll, describe, expect, it } from 'vitest';
 import { idxDataset } from '../../src/data/index.js';
 import { Model } from '../../src/index.js';
@@ -96,6 +97,36 @@ describe('batch-size invariance (Model API, webgpu)', () => {
     order.forEach((s, i) => {
       expect(Array.from(out.data.subarray(i * k, (i + 1) * k)), `sample ${s}`).toEqual(Array.from(expected.output.data.subarray(s * k, (s + 1) * k)));
     });
+  });
+
+  it('blank samples: alone, among the others and split, with blank-site skipping on and off, give the reference outputs', async () => {
+    // mixed thresholds: a blank window fires on some channels, so the blank outputs are not zeros
+    const blankSpec = randomModel(45, {
+      inputShape: [12, 10, 1],
+      thresholds: 'mixed',
+      layers: [
+        { kind: 'InputConvolutional', kernel: [3, 3], stride: 2, padding: 'same', filters: 8, pooling: 'none' },
+        { kind: 'Convolutional', kernel: [3, 3], stride: 1, padding: 'same', filters: 10, pooling: 'max' },
+        { kind: 'FullyConnected', units: 4, activation: false },
+      ],
+    });
+    const x = randomInput(46, modelInput(blankSpec).shape, 12, 8);
+    const size = x.data.length / x.n;
+    for (let s = 0; s < x.n; s += 3) x.data.fill(0, s * size, (s + 1) * size);
+    const want = referenceForward(blankSpec, x);
+    const blankOut = want.output.data.subarray(0, want.output.data.length / x.n);
+    expect(blankOut.some((v) => v !== 0), 'the blank output is not all zeros').toBe(true);
+    for (const siteSkipping of [true, false]) {
+      for (const maxBatch of [undefined, 5]) {
+        const model = new Model(blankSpec, { backend: 'webgpu', siteSkipping, maxBatch });
+        models.push(model);
+        const what = `site skipping ${siteSkipping}, maxBatch ${maxBatch}`;
+        expect(Array.from((await model.forward(x)).data), what).toEqual(Array.from(want.output.data));
+        expect(model.statistics.map((s) => s.spikes), what).toEqual(want.spikes);
+        // a blank sample alone gives the blank output
+        expect(Array.from((await model.forward(slice(x, 3, 4))).data), `${what}: blank sample alone`).toEqual(Array.from(blankOut));
+      }
+    }
   });
 
   it('a streamed evaluation gives the same predictions and statistics for every dataset batch size', async () => {

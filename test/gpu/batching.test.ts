@@ -1,10 +1,12 @@
-// Batching and the forward pass's contract: any split gives identical results, the memory
+// Batching and the forward pass's contract: any split gives identical results (blank samples
+// among the others too, blank-site skipping on and off), the memory
 // budget and maxBatch split a batch, a batch too large for the default budget is split on its
 // own, a dispatch too large for one grid dimension is folded, bad input fails before any GPU work.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
 import type { ModelSpec } from '../../src/ir/types.js';
 import { ModelError } from '../../src/ir/validate.js';
+import { referenceForward } from '../../src/reference/index.js';
 import { GpuModel } from '../../src/engine/run.js';
 import { modelInput, randomInput, randomModel } from '../helpers/random-model.js';
 import { expectReference, testRunner } from './compare.js';
@@ -43,6 +45,39 @@ describe('batch splitting', () => {
       split.layers!.forEach((l, k) => expect(l.data, `maxBatch ${maxBatch}, layer ${k}`).toEqual(whole.layers![k]!.data));
     }
     model.dispose();
+  });
+
+  it('blank samples among the others: every split equals the reference, blank-site skipping on and off', async () => {
+    // mixed thresholds: some channels fire on a blank window, so the blank output is not all zeros
+    const spec = randomModel(20, {
+      inputShape: [9, 11, 1],
+      layers: [
+        { kind: 'InputConvolutional', kernel: [3, 3], stride: 1, padding: 'same', filters: 12, pooling: 'max' },
+        { kind: 'Convolutional', kernel: [3, 3], stride: 1, padding: 'same', filters: 10, pooling: 'none' },
+        { kind: 'SeparableConvolutional', kernel: [3, 3], stride: 1, padding: 'same', filters: 20, pooling: 'average' },
+        { kind: 'FullyConnected', units: 7, activation: false },
+      ],
+      thresholds: 'mixed',
+    });
+    const { shape } = modelInput(spec);
+    const size = shape[0] * shape[1] * shape[2];
+    const input = randomInput(21, shape, 23, 8);
+    const blanks = [0, 5, 6, 22];
+    for (const s of blanks) input.data.fill(0, s * size, (s + 1) * size);
+    const blank = referenceForward(spec, { data: new Int32Array(size), n: 1, shape }, true);
+    expect(blank.layers!.slice(1).some((l) => l.data.some((v) => v !== 0)), 'a blank sample fires somewhere').toBe(true);
+    for (const siteSkipping of [true, false]) {
+      const model = await GpuModel.create(runner, spec, { siteSkipping });
+      const whole = await model.forward(input, { keepAll: true });
+      expectReference(spec, input, whole, `site skipping ${siteSkipping}`);
+      for (const maxBatch of [1, 5, 22]) {
+        const split = await model.forward(input, { keepAll: true, maxBatch });
+        expect(split.chunks).toBe(Math.ceil(23 / maxBatch));
+        expect(split.spikes, `site skipping ${siteSkipping}, maxBatch ${maxBatch}`).toEqual(whole.spikes);
+        split.layers!.forEach((l, k) => expect(l.data, `site skipping ${siteSkipping}, maxBatch ${maxBatch}, layer ${k}`).toEqual(whole.layers![k]!.data));
+      }
+      model.dispose();
+    }
   });
 
   it('splits by the memory budget', async () => {

@@ -1,12 +1,14 @@
 // GPU forward == referenceForward, bit for bit, layer kind by layer kind: every kernel size,
 // stride, padding, pooling type, weight and activation bit width, both weight encodings and the
 // exact-integer fallback, thresholds that saturate, stay silent, are negative or huge, odd
-// shapes, batch 1, all-zero and saturated inputs. Seeds are fixed.
+// shapes, batch 1, all-zero inputs (blank-site skipping on and off) and saturated inputs.
+// Seeds are fixed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
 import { chooseEncoding } from '../../src/kernels/index.js';
 import type { ModelSpec, Pooling, Shape3 } from '../../src/ir/types.js';
 import { referenceForward } from '../../src/reference/index.js';
+import type { LayerPlan } from '../../src/engine/plan.js';
 import { GpuModel } from '../../src/engine/run.js';
 import { modelInput, randomInput, randomModel, type LayerRecipe, type RandomModelOptions } from '../helpers/random-model.js';
 import { expectReference, testRunner } from './compare.js';
@@ -17,21 +19,31 @@ beforeAll(async () => {
 });
 afterAll(() => runner.dispose());
 
-/** Runs a model on a random batch, an all-zero sample and a saturated sample. */
+/**
+ * Runs a model on a random batch, an all-zero sample and a saturated sample. The all-zero
+ * sample also runs with blank-site skipping off: with it on, the layers that skip sites fill
+ * every site with the blank output planned from the reference, so only the run with it off
+ * puts the kernels to the test on a blank input.
+ */
 async function check(spec: ModelSpec, seed: number, n = 3): Promise<void> {
   const { shape, bits } = modelInput(spec);
   const model = await GpuModel.create(runner, spec);
+  const computing = await GpuModel.create(runner, spec, { siteSkipping: false });
   try {
+    expect((computing as unknown as { plans: LayerPlan[] }).plans.some((p) => p.usesSites), `seed ${seed}: site skipping off`).toBe(false);
+    const zero = randomInput(seed, shape, 1, bits, { zeros: 1 });
     const inputs = [
       randomInput(seed, shape, n, bits),
-      randomInput(seed, shape, 1, bits, { zeros: 1 }),
+      zero,
       randomInput(seed, shape, 1, bits, { zeros: 0, saturate: 1 }),
     ];
     for (const [i, input] of inputs.entries()) {
       expectReference(spec, input, await model.forward(input, { keepAll: true }), `seed ${seed} input ${i}`);
     }
+    expectReference(spec, zero, await computing.forward(zero, { keepAll: true }), `seed ${seed} all-zero input, site skipping off`);
   } finally {
     model.dispose();
+    computing.dispose();
   }
 }
 

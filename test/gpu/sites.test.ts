@@ -4,7 +4,8 @@
 // through chains where the changed sites spread layer by layer, with negative thresholds (a
 // blank window then fires, so the skipped sites are filled, not cleared), a layer without the
 // variant in between, the last layer without activation, blank outputs written in pieces, and
-// batches split into chunks (a site list per chunk).
+// batches split into chunks (a site list per chunk). Every input (with its blank sample) also
+// runs with site skipping off, where the kernels compute the sites the other run skips.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRunner } from '../../src/gpu/index.js';
 import { BLANK_PIECE_BYTES, changedSites, PixelBits, type SiteGeometry } from '../../src/engine/sites.js';
@@ -71,9 +72,16 @@ async function check(opts: RandomModelOptions, n = 5, mode: Specialization = 'al
   const spec = randomModel(++seed, opts);
   const { shape, bits } = modelInput(spec);
   const model = await GpuModel.create(runner, spec, { specialize: mode });
+  // the same kernels with blank-site skipping off compute every site, blank sample included
+  const computing = await GpuModel.create(runner, spec, { specialize: mode, siteSkipping: false });
   try {
     const input = backgroundInput(seed, shape, n, bits);
-    expectReference(spec, input, await model.forward(input, { keepAll: true }), `seed ${seed}`);
+    const whole = await model.forward(input, { keepAll: true });
+    expectReference(spec, input, whole, `seed ${seed}`);
+    expect(plansOf(computing).some((p) => p.usesSites), `seed ${seed}: site skipping off`).toBe(false);
+    const full = await computing.forward(input, { keepAll: true });
+    expectReference(spec, input, full, `seed ${seed} site skipping off`);
+    full.layers!.forEach((l, k) => expect(Array.from(whole.layers![k]!.data), `seed ${seed} layer ${k}: skipping on vs off`).toEqual(Array.from(l.data)));
     const split = await model.forward(input, { keepAll: true, maxBatch: 2 });
     expect(split.chunks).toBe(spec.layers.some((l) => l.kind !== 'InputData') ? Math.ceil(n / 2) : 0);
     expectReference(spec, input, split, `seed ${seed} split`);
@@ -83,6 +91,7 @@ async function check(opts: RandomModelOptions, n = 5, mode: Specialization = 'al
     return { counts: siteCounts(model, input), spec, sited: plans.map((p) => p.usesSites), specialised: plans.map((p) => (p as { specialized?: boolean }).specialized ?? false) };
   } finally {
     model.dispose();
+    computing.dispose();
   }
 }
 

@@ -7,8 +7,8 @@ import { AKD1000_DESCRIPTION } from '../../src/mesh/devices.js';
 import { gpuForward } from '../../src/mesh/map-gpu.js';
 import { runPlan } from '../../src/mesh/map-run.js';
 import { mapModel } from '../../src/mesh/map.js';
-import { tinyMesh } from './map-meshes.js';
-import { GAP, MAX2, ModelBuilder, randomInput } from './map-models.js';
+import { tinyMesh } from '../unit/map-meshes.js';
+import { GAP, MAX2, ModelBuilder, randomInput } from '../unit/map-models.js';
 
 /** Narrow NPs of few neurons, 4 of them: bands, filter groups and passes. */
 const narrow = tinyMesh('narrow', 2, 4, 3, { fnpNeurons: 2, base: AKD1000_DESCRIPTION });
