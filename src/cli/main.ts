@@ -1,7 +1,7 @@
 // The `spikemesh` command. Each subcommand lives in src/cli/commands/<name>.ts and exports a
 // `register(program)` function; add it to COMMANDS below. Commands only use the public API.
 import { Command, CommanderError } from 'commander';
-import { isGpuChild, reportToParent, runInChild } from './child.js';
+import { installSignalHandlers, isGpuChild, reportToParent, runInChild } from './child.js';
 import { COMMANDS } from './commands/index.js';
 
 export class UsageError extends Error {}
@@ -18,8 +18,13 @@ export function buildProgram(): Command {
 }
 
 /**
- * Runs the CLI and returns the exit code. Commands that use the GPU are marked with
- * `gpuCommand()` (commands/index.ts); in the parent process they are re-run in a child.
+ * Runs the CLI and returns the exit code. Commands that use the GPU call needsGpu(); in the
+ * parent process they are re-run in a child (child.ts).
+ *
+ * Exit codes (README, "Exit codes"): 0 success; 1 the work failed (a bad model, bad data, an
+ * unusable output path, a GPU error); 2 bad usage (an unknown command or option, a missing or
+ * malformed option, an unknown dataset name: UsageError and commander's own errors);
+ * 128 + n interrupted by signal n (SIGHUP 129, SIGINT 130, SIGTERM 143; child.ts).
  */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -28,7 +33,8 @@ export async function main(argv: string[]): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     if (err instanceof NeedsGpuProcess) return runInChild(argv);
-    if (err instanceof CommanderError) return err.exitCode;
+    // --help and --version exit 0; every other commander error is a usage error
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     const msg = err instanceof Error ? err.message : String(err);
     process.stderr.write(`spikemesh: ${msg}\n`);
     if (process.env.SPIKEMESH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
@@ -46,6 +52,7 @@ export function needsGpu(): void {
 
 const isEntry = import.meta.url === `file://${process.argv[1]}` || process.env.SPIKEMESH_CLI_ENTRY === '1';
 if (isEntry) {
+  installSignalHandlers();
   main(process.argv.slice(2)).then((code) => {
     if (isGpuChild()) reportToParent(code);
     else process.exit(code);

@@ -9,6 +9,14 @@ export interface Progress {
 
 const silent: Progress = { update() {}, stop() {} };
 
+/** Bars on screen: an interrupted command stops them (and shows the cursor again) before it exits. */
+const active = new Set<SingleBar>();
+
+export function stopAllProgress(): void {
+  for (const bar of active) bar.stop();
+  active.clear();
+}
+
 /** `unit` names what is counted ("samples"). */
 export async function progressBar(total: number, unit = 'samples', stream: NodeJS.WriteStream = process.stderr): Promise<Progress> {
   if (!stream.isTTY || total <= 0) return silent;
@@ -23,11 +31,15 @@ export async function progressBar(total: number, unit = 'samples', stream: NodeJ
     etaBuffer: 5,
   }, progress.Presets.shades_classic);
   bar.start(total, 0, { rate: '-' });
+  active.add(bar);
   return {
     update(done) {
       const s = (performance.now() - t0) / 1000;
       bar.update(done, { rate: s > 0 ? (done / s).toFixed(0) : '-' });
     },
-    stop: () => bar.stop(),
+    stop: () => {
+      active.delete(bar);
+      bar.stop();
+    },
   };
 }

@@ -3,6 +3,8 @@
 // saveTfjsModel touch the file system, through dynamic imports (Node only).
 import * as tf from '@tensorflow/tfjs';
 import './qlayers.js'; // registers the quantization-aware layers before any model is parsed
+import { addPendingOutput, httpUrl, readFailure, removePendingOutput, writeFilePair, type PairFs } from '../ir/files.js';
+import { jsonSyntaxError } from '../ir/io.js';
 
 interface ManifestWeight {
   name: string;
@@ -36,11 +38,19 @@ function parseManifest(json: Record<string, unknown>, source: string): ManifestG
     if (!Array.isArray(group.paths) || !Array.isArray(group.weights)) {
       throw new Error(`${source}: weightsManifest[${gi}] needs 'paths' and 'weights' arrays`);
     }
-    for (const w of group.weights) {
+    if (!group.paths.every((p) => typeof p === 'string' && p !== '')) {
+      throw new Error(`${source}: weightsManifest[${gi}].paths must hold file names (strings)`);
+    }
+    group.weights.forEach((w: ManifestWeight, wi: number) => {
       if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || typeof w.dtype !== 'string') {
         throw new Error(`${source}: weightsManifest[${gi}] has an entry without name, shape and dtype`);
       }
-    }
+      const bad = w.shape.findIndex((d) => !Number.isSafeInteger(d) || (d as number) < 0);
+      if (bad >= 0) {
+        const found = typeof w.shape[bad] === 'number' ? String(w.shape[bad]) : `a ${typeof w.shape[bad]}`;
+        throw new Error(`${source}: weightsManifest[${gi}].weights[${wi}] ('${w.name}'): shape[${bad}] is ${found}, expected a non-negative integer`);
+      }
+    });
     return group as ManifestGroup;
   });
 }
@@ -86,11 +96,44 @@ async function readWeights(
     if (offset !== total) {
       throw new Error(
         `${source}: weight files ${group.paths.map((p) => `'${p}'`).join(', ')} hold ${total} bytes ` +
-          `but the manifest describes ${offset}: the files do not belong to this model.json`,
+          `but the manifest describes ${offset} (${total - offset} extra bytes): the files do not belong to this model.json`,
       );
     }
   }
   return { specs, data: tf.io.concatenateArrayBuffers(buffers) };
+}
+
+/** Config keys that size a layer's tensors: tfjs allocates them when it builds the model. */
+const SIZE_KEYS = new Set(['units', 'filters', 'kernel_size', 'batch_input_shape', 'input_dim', 'output_dim', 'depth_multiplier', 'target_shape', 'dims', 'n']);
+/** Largest value of a size key, and of the product of a shape (more is not a real model). */
+const MAX_SIZE = 2 ** 24;
+
+/**
+ * Refuses a topology whose layer sizes are beyond any real model before tfjs builds it (it
+ * allocates and initialises every weight when it does): a damaged or hostile model.json must
+ * fail with a message, not exhaust the memory.
+ */
+function checkTopologySizes(topology: unknown, source: string): void {
+  const visit = (v: unknown, path: string, depth: number): void => {
+    if (depth > 64) throw new Error(`${source}: modelTopology is nested deeper than 64 levels`);
+    if (Array.isArray(v)) return v.forEach((x, i) => visit(x, `${path}[${i}]`, depth + 1));
+    if (typeof v !== 'object' || v === null) return;
+    for (const [k, x] of Object.entries(v)) {
+      if (SIZE_KEYS.has(k)) {
+        const values = (Array.isArray(x) ? x : [x]).filter((d) => d !== null);
+        const bad = values.find((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < -1 || d > MAX_SIZE);
+        if (bad !== undefined) {
+          const found = typeof bad === 'number' ? String(bad) : `a ${typeof bad}`;
+          throw new Error(`${source}: modelTopology ${path}.${k} holds ${found}, expected integers up to ${MAX_SIZE}`);
+        }
+        const product = values.reduce((a: number, d) => a * Math.max(1, d as number), 1);
+        if (product > MAX_SIZE * 16) throw new Error(`${source}: modelTopology ${path}.${k} is [${values.join(', ')}]: ${product} values, above ${MAX_SIZE * 16}`);
+      } else {
+        visit(x, `${path}.${k}`, depth + 1);
+      }
+    }
+  };
+  visit(topology, '', 0);
 }
 
 /**
@@ -107,11 +150,16 @@ export async function modelFromArtifacts(json: unknown, read: WeightFileReader, 
     throw new Error(`${source}: no 'modelTopology' (is this a tfjs LayersModel model.json?)`);
   }
   const { specs, data } = await readWeights(parseManifest(obj, source), read, source);
+  checkTopologySizes(obj.modelTopology, source);
 
   let model: tf.LayersModel;
+  // a topology that fails halfway leaves the weights of the layers already built: free them
+  const variables = () => tf.engine().registeredVariables;
+  const before = new Set(Object.keys(variables()));
   try {
     model = await tf.models.modelFromJSON({ modelTopology: obj.modelTopology as tf.io.ModelJSON['modelTopology'] });
   } catch (err) {
+    for (const [name, v] of Object.entries(variables())) if (!before.has(name)) v.dispose();
     throw new Error(`${source}: cannot build the model from its topology: ${(err as Error).message}`);
   }
 
@@ -175,7 +223,7 @@ export async function loadTfjsModel(path: string): Promise<tf.LayersModel> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${path}: not valid JSON: ${(err as Error).message}`);
+    throw new Error(`${path}: not valid JSON: ${jsonSyntaxError(err)}`);
   }
   const read: WeightFileReader = async (p) => {
     try {
@@ -183,55 +231,83 @@ export async function loadTfjsModel(path: string): Promise<tf.LayersModel> {
       return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new Error(`${path}: cannot read weight file '${p}': ${(err as Error).message}`);
+      throw new Error(`${path}: cannot read weight file '${p}' (${readFailure(err)})`);
     }
   };
   return modelFromArtifacts(json, read, path);
 }
 
-/** Loads a LayersModel over fetch (browser or Node), with the same checks. */
+/** Loads a LayersModel over fetch (browser or Node), with the same checks; http(s) URLs only. */
 export async function fetchTfjsModel(url: string): Promise<tf.LayersModel> {
-  const res = await fetch(url);
+  const at = httpUrl(url, url);
+  const res = await fetch(at);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  const json: unknown = await res.json();
+  let json: unknown;
+  try {
+    json = JSON.parse(await res.text());
+  } catch (err) {
+    throw new Error(`${url}: not valid JSON: ${jsonSyntaxError(err)}`);
+  }
   const read: WeightFileReader = async (p) => {
-    const r = await fetch(new URL(p, new URL(url, globalThis.location?.href ?? 'file:///')).href);
+    const r = await fetch(httpUrl(p, url, at));
     return r.ok ? r.arrayBuffer() : undefined;
   };
   return modelFromArtifacts(json, read, url);
 }
 
-/** Writes a file through a temporary name so no partial file is left on failure (Node). */
+/** Writes a file through a temporary name so no partial file is left on failure or interruption (Node). */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const fs = await nodeFs();
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  addPendingOutput(tmp);
   try {
     await fs.writeFile(tmp, data);
     await fs.rename(tmp, path);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw err;
+  } finally {
+    removePendingOutput(tmp);
   }
 }
 
-/** Saves a LayersModel as `dir/model.json` + `dir/weights.bin` (Node). */
-export async function saveTfjsModel(model: tf.LayersModel, dir: string): Promise<void> {
-  const fs = await nodeFs();
-  await fs.mkdir(dir, { recursive: true });
+/** The weight files a tfjs model.json names (every group's paths). */
+function weightPathsOf(text: string): string[] | undefined {
+  try {
+    const manifest = (JSON.parse(text) as { weightsManifest?: Array<{ paths?: unknown }> }).weightsManifest;
+    if (!Array.isArray(manifest)) return undefined;
+    return manifest.flatMap((g) => (Array.isArray(g?.paths) ? g.paths.filter((p): p is string => typeof p === 'string') : []));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Saves a LayersModel as `dir/model.json` + `dir/weights.bin` (Node), atomically as a pair
+ * (writeFilePair in src/ir/files.ts): a failure or an interruption leaves the previous pair or
+ * the new one. `fs` is for tests (a file system that fails on cue).
+ */
+export async function saveTfjsModel(model: tf.LayersModel, dir: string, fs?: PairFs): Promise<void> {
+  const nodefs = await nodeFs();
+  await nodefs.mkdir(dir, { recursive: true });
   const join = (d: string, f: string) => `${d.replace(/[\\/]+$/, '')}/${f}`;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
-      const json = {
+      const json = (binName: string) => ({
         format: 'layers-model',
         generatedBy: artifacts.generatedBy,
         convertedBy: 'spikemesh',
         modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
-      };
-      // each file is replaced whole (temporary name, then rename): never a partial file
-      await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(weights));
-      await writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(json)}\n`);
+        weightsManifest: [{ paths: [binName], weights: artifacts.weightSpecs ?? [] }],
+      });
+      await writeFilePair({
+        json: join(dir, 'model.json'),
+        binName: 'weights.bin',
+        bin: new Uint8Array(weights),
+        jsonText: (name) => `${JSON.stringify(json(name))}\n`,
+        binNamesOf: weightPathsOf,
+      }, fs ?? nodefs);
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
     }),
   );

@@ -30,7 +30,7 @@ export function sourceName(source: ByteSource): string {
 export function memoryReader(bytes: Uint8Array): ByteReader {
   const name = sourceName(bytes);
   if (isGzip(bytes)) {
-    return streamReader(name, gunzipWeb(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()), undefined);
+    return gzipErrorsNamed(streamReader(name, gunzipWeb(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()), undefined));
   }
   let pos = 0;
   return {
@@ -68,11 +68,34 @@ export async function fetchReader(url: URL): Promise<ByteReader> {
     },
     cancel: (reason) => body.cancel(reason),
   });
-  if (isGzip(head)) return streamReader(url.href, gunzipWeb(whole), undefined);
+  if (isGzip(head)) return gzipErrorsNamed(streamReader(url.href, gunzipWeb(whole), undefined));
   // Content-Length counts the encoded bytes when the server compressed the transfer itself.
   const length = Number(res.headers.get('content-length') ?? NaN);
   const size = res.headers.get('content-encoding') || !(length > 0) ? undefined : length;
   return streamReader(url.href, whole, size);
+}
+
+/** A decompressing reader whose stream errors (cut-off or damaged data) name the source. */
+export function gzipErrorsNamed(inner: ByteReader): ByteReader {
+  return {
+    ...inner,
+    read: (n) => inner.read(n).catch((e: Error) => {
+      throw new Error(`${inner.name}: gzip data is corrupt or truncated (${e.message})`);
+    }),
+  };
+}
+
+/**
+ * Reads a reader to its end and returns how many bytes were left (a decompressing reader
+ * verifies its stream's checksum and length there). Memory: one chunk at a time.
+ */
+export async function drain(reader: ByteReader, chunk = 1 << 20): Promise<number> {
+  let n = 0;
+  for (;;) {
+    const got = await reader.read(chunk);
+    n += got.length;
+    if (got.length < chunk) return n;
+  }
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -1,6 +1,8 @@
 // A JSON-lines file written atomically: lines go to a temporary file beside the target, which
 // is renamed over it only when commit() is called, so a failed or interrupted run never leaves
-// a partial file under the final name. Node only (file paths).
+// a partial file under the final name. The temporary file is registered as a pending output
+// (src/ir/files.ts): an interrupted CLI removes it. Node only (file paths).
+import { addPendingOutput, removePendingOutput } from '../ir/files.js';
 import { nodeFiles } from './node-file.js';
 
 export interface JsonlWriter {
@@ -18,13 +20,19 @@ export async function openJsonlWriter(path: string): Promise<JsonlWriter> {
   const dir = paths.dirname(path);
   const stat = await fsp.stat(dir).catch(() => undefined);
   if (!stat?.isDirectory()) throw new Error(`${path}: the directory '${dir}' does not exist`);
+  const target = await fsp.stat(path).catch(() => undefined);
+  if (target?.isDirectory()) throw new Error(`${path}: is a directory`);
   const temp = paths.join(dir, `.${paths.basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  addPendingOutput(temp);
   const out = fs.createWriteStream(temp, { flags: 'wx' });
   let failed: Error | undefined;
   out.on('error', (e) => (failed ??= e));
   await new Promise<void>((resolve, reject) => {
     out.once('open', () => resolve());
-    out.once('error', (e) => reject(new Error(`${path}: cannot write '${temp}': ${e.message}`)));
+    out.once('error', (e) => {
+      removePendingOutput(temp);
+      reject(new Error(`${path}: cannot write '${temp}': ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+    });
   });
   let closed = false;
   const end = () => new Promise<void>((resolve) => (closed ? resolve() : ((closed = true), out.end(() => resolve()))));
@@ -38,13 +46,22 @@ export async function openJsonlWriter(path: string): Promise<JsonlWriter> {
       await end();
       if (failed) {
         await fsp.rm(temp, { force: true });
+        removePendingOutput(temp);
         throw new Error(`${path}: ${failed.message}`);
       }
-      await fsp.rename(temp, path);
+      try {
+        await fsp.rename(temp, path);
+      } catch (e) {
+        await fsp.rm(temp, { force: true });
+        throw new Error(`${path}: cannot rename the finished file into place (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      } finally {
+        removePendingOutput(temp);
+      }
     },
     async abort() {
       await end();
       await fsp.rm(temp, { force: true });
+      removePendingOutput(temp);
     },
   };
 }

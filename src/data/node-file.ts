@@ -1,7 +1,8 @@
 // Node file access for the dataset readers, loaded through dynamic imports so the rest of
 // src/data stays browser-safe. Raw files are read by byte ranges; .gz files are decompressed
 // as a stream with zlib (the whole file is never held in memory).
-import { isGzip, streamReader, type ByteReader } from './bytes.js';
+import { readFailure } from '../ir/files.js';
+import { gzipErrorsNamed, isGzip, streamReader, type ByteReader } from './bytes.js';
 
 type Fs = typeof import('node:fs');
 type FsPromises = typeof import('node:fs/promises');
@@ -32,9 +33,14 @@ export async function openFile(file: string | URL): Promise<ByteReader> {
   const { fs, fsp, url } = await nodeFiles(`reading '${String(file)}': file paths`);
   const path = file instanceof URL ? url.fileURLToPath(file) : file;
   const handle = await fsp.open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new Error(err.code === 'ENOENT' ? `${path}: no such file` : `${path}: ${err.message}`);
+    throw new Error(err.code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read the file (${readFailure(err)})`);
   });
-  const { size } = await handle.stat();
+  const stat = await handle.stat();
+  if (stat.isDirectory()) {
+    await handle.close();
+    throw new Error(`${path}: cannot read the file (it is a directory)`);
+  }
+  const { size } = stat;
   const head = new Uint8Array(2);
   await handle.read(head, 0, 2, 0);
   if (isGzip(head)) {
@@ -44,14 +50,8 @@ export async function openFile(file: string | URL): Promise<ByteReader> {
     const file = fs.createReadStream(path);
     const gunzip = file.pipe(zlib.createGunzip());
     file.once('error', (e) => gunzip.destroy(e));
-    const inner = streamReader(path, gunzip, undefined, () => void gunzip.destroy());
-    return {
-      ...inner,
-      // zlib reports a cut-off or damaged stream as an error of the stream: name the file.
-      read: (n) => inner.read(n).catch((e: Error) => {
-        throw new Error(`${path}: gzip data is corrupt or truncated (${e.message})`);
-      }),
-    };
+    // zlib reports a cut-off or damaged stream as an error of the stream: name the file.
+    return gzipErrorsNamed(streamReader(path, gunzip, undefined, () => void gunzip.destroy()));
   }
   let pos = 0;
   return {

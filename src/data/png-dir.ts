@@ -3,6 +3,8 @@
 // Files are read in sorted order, one batch at a time; all images must share one size.
 import type { Shape3 } from '../ir/types.js';
 import { batchPlan, type BatchOptions, type ImageBatch, type ImageDataset } from './batch.js';
+import { readFailure } from '../ir/files.js';
+import { MODEL_LIMITS } from '../ir/validate.js';
 import { nodeFiles } from './node-file.js';
 
 export interface PngDirectoryOptions {
@@ -52,8 +54,12 @@ export async function pngDirectoryDataset(dir: string, opts: PngDirectoryOptions
 
   const { PNG } = await loadPng();
   const decode = async (file: string) => {
+    const bytes = await fsp.readFile(file).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`${file}: cannot read the file (${readFailure(err)})`);
+    });
+    checkPngHeader(file, bytes);
     try {
-      return PNG.sync.read(await fsp.readFile(file));
+      return PNG.sync.read(bytes);
     } catch (err) {
       throw new Error(`${file}: cannot decode PNG: ${(err as Error).message}`);
     }
@@ -88,6 +94,25 @@ export async function pngDirectoryDataset(dir: string, opts: PngDirectoryOptions
       }
     },
   };
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * The signature and the IHDR chunk's size, checked before pngjs decodes (and allocates
+ * width x height x 4 bytes for) the image: a damaged header fails with a message, not with an
+ * allocation of gigabytes.
+ */
+function checkPngHeader(file: string, b: Uint8Array): void {
+  if (b.length < 24 || PNG_SIGNATURE.some((v, i) => b[i] !== v)) throw new Error(`${file}: cannot decode PNG: no PNG signature (not a PNG file)`);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const ihdr = String.fromCharCode(b[12]!, b[13]!, b[14]!, b[15]!);
+  if (ihdr !== 'IHDR' || view.getUint32(8) !== 13) throw new Error(`${file}: cannot decode PNG: the first chunk is not a 13-byte IHDR`);
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  if (width < 1 || height < 1 || width * height > MODEL_LIMITS.maxInputPixels) {
+    throw new Error(`${file}: PNG of ${width} x ${height} pixels, expected 1 to ${MODEL_LIMITS.maxInputPixels} pixels (4096 x 4096)`);
+  }
 }
 
 /** RGBA (what pngjs decodes every PNG to) into grey or RGB, HWC. */

@@ -2,10 +2,28 @@
 import { fetchReader, memoryReader, type ByteReader, type ByteSource } from './bytes.js';
 import { openFile } from './node-file.js';
 
-/** Opens a reader. Strings with a URL scheme other than file: are fetched; other strings are paths. */
+/**
+ * Opens a reader. A string with a URL scheme, or a URL, is fetched, and must be http: or https:
+ * (file:, data: and other schemes are refused: pass a file path to read a file in Node). Other
+ * strings are file paths (Node).
+ */
 export async function openBytes(source: ByteSource): Promise<ByteReader> {
   if (source instanceof Uint8Array) return memoryReader(source);
-  const url = typeof source === 'string' ? (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? new URL(source) : undefined) : source;
-  if (url && url.protocol !== 'file:') return fetchReader(url);
-  return openFile(url ?? (source as string));
+  const isUrl = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /^(data|blob|file|javascript):/i.test(s);
+  let url: URL | undefined;
+  if (typeof source !== 'string') url = source;
+  else if (isUrl(source)) {
+    try {
+      url = new URL(source);
+    } catch {
+      throw new Error(`${source}: not a valid URL`);
+    }
+  }
+  if (url) {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new Error(`${url.href}: ${url.protocol} URLs are not read, only http: and https: (give a file path to read a file in Node)`);
+    }
+    return fetchReader(url);
+  }
+  return openFile(source as string);
 }

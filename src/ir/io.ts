@@ -127,12 +127,24 @@ function readArray(view: DataView, e: ManifestEntry): IntArray {
   return a;
 }
 
-/** JSON text -> object, failing with the file name and the parser's message. */
+/**
+ * What was wrong with a JSON text, without quoting it: V8's messages quote the text around the
+ * error ("Unexpected token 'x', \"...\" is not valid JSON"), and error messages never echo the
+ * contents of a file. Keeps the position when the parser gives one.
+ */
+export function jsonSyntaxError(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/end of (JSON|data) input|Unterminated/i.test(msg)) return 'the text ends early';
+  const at = /position (\d+)/.exec(msg);
+  return at ? `syntax error at character ${at[1]}` : 'syntax error';
+}
+
+/** JSON text -> object, failing with the file name and where the syntax error is. */
 export function parseModelJson(text: string, source = 'model.json'): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new ModelError(`${source}: invalid JSON (${(e as Error).message})`, { source });
+    throw new ModelError(`${source}: invalid JSON (${jsonSyntaxError(e)})`, { source });
   }
 }
 
@@ -195,6 +207,14 @@ export function deserializeModel(
     const needed = Math.max(...manifest.map((e) => e.offset + e.length * DTYPE_BYTES[e.dtype]));
     if (bytes.byteLength < needed) {
       throw new ModelError(`${source}: ${binName} is ${bytes.byteLength} bytes, the manifest needs ${needed}`, { source, field: 'weightsFile' });
+    }
+    if (bytes.byteLength > needed) {
+      // a .bin longer than its manifest is another model's, or damaged: refuse it
+      throw new ModelError(
+        `${source}: ${binName} is ${bytes.byteLength} bytes, the manifest describes ${needed}: ` +
+          `${bytes.byteLength - needed} extra bytes after the last array (is it the weights file of this JSON?)`,
+        { source, field: 'weightsFile' },
+      );
     }
     view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }

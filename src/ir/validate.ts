@@ -82,6 +82,22 @@ const I32_LIMIT = 2 ** 31;
 /** The activation's 16*r + s - 1 < 17*s must fit in u32 (s = actStep16 * A). */
 const U32_LIMIT = 2 ** 32;
 
+/**
+ * Upper bounds on a model's sizes, checked by validateModel before anything is allocated for
+ * the model: a model beyond them is refused when it is loaded, with the number that was too
+ * large and the limit. They follow WebGPU's default limits: one sample's int32 potentials of a
+ * layer must fit one storage buffer binding (maxStorageBufferBindingSize, 128 MiB by default),
+ * since the engine splits a batch into chunks of samples, never a sample.
+ */
+export const MODEL_LIMITS = {
+  /** input height x width (4096 x 4096) */
+  maxInputPixels: 2 ** 24,
+  /** values of one sample in any layer's input, potentials or output (128 MiB as int32) */
+  maxValuesPerSample: 2 ** 25,
+  /** weights of one layer (int8: 256 MiB) */
+  maxWeights: 2 ** 28,
+} as const;
+
 /** Largest weight magnitude for a bit width: 2^(bits-1) - 1, with 1 bit meaning {-1, +1}. */
 export function weightMax(bits: WeightBits): number {
   return bits === 1 ? 1 : 2 ** (bits - 1) - 1;
@@ -237,6 +253,7 @@ function checkPredictScale(ck: Checker, v: unknown, channels: number): PredictSc
 }
 
 function checkWeights(ck: Checker, v: unknown, field: string, bits: WeightBits, dims: number[]): Int8Array {
+  checkWeightCount(ck, field, dims);
   const kmax = weightMax(bits);
   const expected = bits === 1 ? '-1 or +1 (1-bit weights)' : `an integer in [-${kmax}, ${kmax}] (${bits}-bit weights)`;
   const w = ck.ints(v, field, Int8Array, dims.reduce((a, b) => a * b, 1), dims.join('x'), -kmax, kmax, expected);
@@ -254,13 +271,42 @@ function checkConv(ck: Checker, r: Record<string, unknown>, input: Shape3, isLas
   const padding = ck.oneOf(r.padding, 'padding', ['same', 'valid'] as const);
   const filters = ck.int(r.filters, 'filters', 1, Infinity);
   checkWindow(ck, 'kernel', input, kernel, [stride, stride], padding);
+  const potentials = convOutputShape(input, kernel, stride, padding, filters);
+  checkValues(ck, 'filters', 'the potentials', potentials);
   const weightBits = ck.oneOf(r.weightBits, 'weightBits', WEIGHT_BITS);
   const weights = checkWeights(ck, r.weights, 'weights', weightBits, [kernel[0], kernel[1], input[2], filters]);
-  const potentials = convOutputShape(input, kernel, stride, padding, filters);
   const pooling = checkPooling(ck, r.pooling, potentials);
   const activation = checkActivation(ck, r.activation, filters, isLast);
   const predictScale = checkPredictScale(ck, r.predictScale, filters);
   return { kernel, stride, padding, filters, weightBits, weights, pooling, activation, ...(predictScale && { predictScale }) };
+}
+
+/** The input against MODEL_LIMITS: pixels and values per sample. */
+function checkInputSize(ck: Checker, shape: Shape3): Shape3 {
+  const pixels = shape[0] * shape[1];
+  if (pixels > MODEL_LIMITS.maxInputPixels) {
+    ck.failWith('inputShape', `inputShape ${shapeText(shape)} has ${pixels} pixels (${shape[0]} x ${shape[1]}), `
+      + `above the limit of ${MODEL_LIMITS.maxInputPixels} (4096 x 4096)`);
+  }
+  checkValues(ck, 'inputShape', 'the input', shape);
+  return shape;
+}
+
+/** A tensor of one sample against MODEL_LIMITS.maxValuesPerSample. */
+function checkValues(ck: Checker, field: string, what: string, shape: readonly number[]): void {
+  const values = shape.reduce((a, b) => a * b, 1);
+  if (values > MODEL_LIMITS.maxValuesPerSample) {
+    ck.failWith(field, `${what} ${shapeText(shape)} holds ${values} values per sample (${values * 4} bytes as int32), `
+      + `above the limit of ${MODEL_LIMITS.maxValuesPerSample} values (128 MiB, WebGPU's default maxStorageBufferBindingSize)`);
+  }
+}
+
+/** A weight array's size against MODEL_LIMITS.maxWeights, before its values are read. */
+function checkWeightCount(ck: Checker, field: string, dims: number[]): void {
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (n > MODEL_LIMITS.maxWeights) {
+    ck.failWith(field, `${field} ${dims.join('x')} = ${n} weights, above the limit of ${MODEL_LIMITS.maxWeights} per layer`);
+  }
 }
 
 function checkInputBits(ck: Checker, v: unknown): number {
@@ -276,9 +322,9 @@ function checkLayer(ck: Checker, r: Record<string, unknown>, index: number, inpu
   if (index > 0 && isInput) ck.fail('kind', `'${kind}'`, 'a non-input kind (only the first layer reads the input)');
   switch (kind) {
     case 'InputData':
-      return { name, kind, inputShape: ck.shape3(r.inputShape, 'inputShape'), inputBits: checkInputBits(ck, r.inputBits) };
+      return { name, kind, inputShape: checkInputSize(ck, ck.shape3(r.inputShape, 'inputShape')), inputBits: checkInputBits(ck, r.inputBits) };
     case 'InputConvolutional': {
-      const inputShape = ck.shape3(r.inputShape, 'inputShape');
+      const inputShape = checkInputSize(ck, ck.shape3(r.inputShape, 'inputShape'));
       const inputBits = checkInputBits(ck, r.inputBits);
       return { name, kind, inputShape, inputBits, ...checkConv(ck, r, inputShape, isLast) };
     }
@@ -290,6 +336,7 @@ function checkLayer(ck: Checker, r: Record<string, unknown>, index: number, inpu
       const padding = ck.oneOf(r.padding, 'padding', ['same', 'valid'] as const);
       const filters = ck.int(r.filters, 'filters', 1, Infinity);
       checkWindow(ck, 'kernel', input!, kernel, [stride, stride], padding);
+      checkValues(ck, 'filters', 'the potentials', convOutputShape(input!, kernel, stride, padding, filters));
       const weightBits = ck.oneOf(r.weightBits, 'weightBits', WEIGHT_BITS);
       const depthwise = checkWeights(ck, r.depthwise, 'depthwise', weightBits, [kernel[0], kernel[1], input![2]]);
       const pointwise = checkWeights(ck, r.pointwise, 'pointwise', weightBits, [input![2], filters]);
@@ -304,6 +351,7 @@ function checkLayer(ck: Checker, r: Record<string, unknown>, index: number, inpu
     }
     case 'FullyConnected': {
       const units = ck.int(r.units, 'units', 1, Infinity);
+      checkValues(ck, 'units', 'the output', [units]);
       const weightBits = ck.oneOf(r.weightBits, 'weightBits', WEIGHT_BITS);
       const weights = checkWeights(ck, r.weights, 'weights', weightBits, [shapeSize(input!), units]);
       const activation = checkActivation(ck, r.activation, units, isLast);

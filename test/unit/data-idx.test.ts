@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -110,7 +111,9 @@ describe('IDX reader', () => {
 
   it('rejects a bad magic number, naming the file', async () => {
     const bad = file('bad-magic', Uint8Array.from([0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0]));
-    await expect(idxDataset({ images: bad })).rejects.toThrow(`${bad}: bad magic number 0x12345678`);
+    // issue 15: the file's bytes are not quoted in the message
+    await expect(idxDataset({ images: bad })).rejects.toThrow(`${bad}: not an IDX file (its first 4 bytes are not an IDX magic number; expected 0x00000803`);
+    await expect(idxDataset({ images: bad })).rejects.not.toThrow(/12345678/);
     const labelsAsImages = file('labels-as-images', idx([N], labels));
     await expect(idxDataset({ images: labelsAsImages })).rejects.toThrow(/bad magic number 0x00000801: 1 dimensions, expected 0x00000803/);
     const floats = file('floats', idx([1, 1, 1], new Uint8Array(4), 0x0d));
@@ -128,16 +131,50 @@ describe('IDX reader', () => {
     await expect(idxDataset({ images: file('long', Uint8Array.from([...whole, 1, 2])) })).rejects.toThrow(/2 bytes after the end of the IDX data/);
   });
 
-  it('reports a truncated gzipped file when the stream ends early', async () => {
+  it('reports a truncated gzipped file when the dataset is opened, even when a run would read only its first images', async () => {
     const whole = idx([N, H, W], pixels);
     const short = file('short.gz', gzipSync(whole.subarray(0, whole.length - 7)));
-    const ds = await idxDataset({ images: short });
-    await expect(collect(ds, { batchSize: 2 })).rejects.toThrow(`${short}: truncated file: expected ${whole.length} bytes`);
-    // only what is read is checked: the first two images are there
-    expect((await collect(ds, { limit: 2 })).sizes).toEqual([2]);
+    // issue 15: a .gz file is decompressed to its end when opened (before, `limit: 2` passed)
+    await expect(idxDataset({ images: short })).rejects.toThrow(`${short}: truncated file: expected ${whole.length} bytes (header 16 + 5 x 3 x 4), found ${whole.length - 7}`);
     const gz = gzipSync(whole);
     const broken = file('broken.gz', gz.subarray(0, gz.length - 12));
-    await expect(collect(await idxDataset({ images: broken }))).rejects.toThrow(`${broken}: gzip data is corrupt or truncated`);
+    await expect(idxDataset({ images: broken })).rejects.toThrow(`${broken}: gzip data is corrupt or truncated`);
+    // the stream's end (checksum and length) is verified too: only the 8-byte trailer cut
+    const noTrailer = file('no-trailer.gz', gz.subarray(0, gz.length - 8));
+    await expect(idxDataset({ images: noTrailer })).rejects.toThrow(`${noTrailer}: gzip data is corrupt or truncated`);
+    const longer = file('longer.gz', gzipSync(Uint8Array.from([...whole, 9, 9, 9])));
+    await expect(idxDataset({ images: longer })).rejects.toThrow(`${longer}: 3 bytes after the end of the IDX data`);
+    // in memory the same (DecompressionStream)
+    await expect(idxDataset({ images: gz.subarray(0, gz.length - 8) })).rejects.toThrow(/gzip data is corrupt or truncated/);
+  });
+
+  it('checks a fetched gzip stream at its end when it is read whole (a URL is not downloaded twice)', async () => {
+    const whole = idx([N, H, W], pixels);
+    const gz = gzipSync(whole);
+    const server = createServer((req, res) => {
+      if (req.url === '/cut.gz') res.end(gz.subarray(0, gz.length - 8));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const ds = await idxDataset({ images: `${base}/cut.gz` });
+      expect((await collect(ds, { limit: 2 })).sizes).toEqual([2]);
+      await expect(collect(ds, { batchSize: 2 })).rejects.toThrow(`${base}/cut.gz: gzip data is corrupt or truncated`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses file: and other non-HTTP URLs, and images beyond the size limits', async () => {
+    const path = file('plain-images', idx([N, H, W], pixels));
+    await expect(idxDataset({ images: `file://${path}` })).rejects.toThrow(`file://${path}: file: URLs are not read, only http: and https:`);
+    await expect(idxDataset({ images: new URL(`file://${path}`) })).rejects.toThrow(/file: URLs are not read/);
+    await expect(idxDataset({ images: 'data:application/octet-stream;base64,AAAIAw==' })).rejects.toThrow(/data: URLs are not read/);
+    const huge = file('huge-images', idx([1, 20000, 20000], new Uint8Array(0)).subarray(0, 16));
+    await expect(idxDataset({ images: huge })).rejects.toThrow(`${huge}: images of 20000 x 20000 x 1, above the limit of 16777216 pixels`);
+    const zero = file('zero-images', idx([1, 0, 3], new Uint8Array(0)));
+    await expect(idxDataset({ images: zero })).rejects.toThrow(`${zero}: image dimension 1 is 0`);
   });
 
   it('rejects an image/label count mismatch and bad batch options', async () => {

@@ -85,6 +85,18 @@ describe('saveModel / loadModel', () => {
     expect(await readdir(d)).toEqual([]);
   });
 
+  it('names why a file cannot be read, never its contents: a directory, a .bin longer than its manifest (issue 15)', async () => {
+    const d = await freshDir('strict');
+    const path = join(d, 'model.json');
+    await mkdir(path);
+    await expect(loadModel(path)).rejects.toThrow(`${path}: cannot read the file (it is a directory)`);
+    await rm(path, { recursive: true });
+    await saveModel(small(), path);
+    const bin = await readFile(join(d, 'model.bin'));
+    await writeFile(join(d, 'model.bin'), Buffer.concat([bin, Buffer.from('tail')]));
+    await expect(loadModel(path)).rejects.toThrow(`${path}: model.bin is ${bin.length + 4} bytes, the manifest describes ${bin.length}: 4 extra bytes`);
+  });
+
   it('requires a .json path', async () => {
     await expect(saveModel(small(), join(dir, 'model.bin'))).rejects.toThrow('a model path must end in .json');
   });
@@ -152,6 +164,14 @@ describe('fetchModel', () => {
 
   it('fetches the JSON and the .bin it names, relative to the JSON URL', async () => {
     expect(await fetchModel(`${base}/model.json`)).toEqual(validateModel(small()));
+  });
+
+  it('refuses file: and other non-HTTP URLs, for the JSON and for the weights it names (issue 15)', async () => {
+    await expect(fetchModel('file:///etc/passwd')).rejects.toThrow('file:///etc/passwd: file: URLs are not fetched, only http: and https:');
+    await expect(fetchModel(new URL('data:application/json,{}'))).rejects.toThrow(/data: URLs are not fetched/);
+    // a weightsFile that resolves to another scheme against the JSON's URL
+    await writeFile(join(dir, 'served', 'scheme.json'), JSON.stringify({ ...JSON.parse(await readFile(join(dir, 'served', 'model.json'), 'utf8')), weightsFile: 'file:model.bin' }));
+    await expect(fetchModel(`${base}/scheme.json`)).rejects.toThrow(`${base}/scheme.json: file: URLs are not fetched`);
   });
 
   it('names the URL and the HTTP status when a file is missing', async () => {

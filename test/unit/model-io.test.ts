@@ -98,6 +98,22 @@ describe('deserializeModel errors name the file and the field', () => {
     expect(messageOf(() => deserializeModel(json, bin.slice(0, 30), 'edge.json'))).toBe('edge.json: edge.bin is 30 bytes, the manifest needs 42');
   });
 
+  it('a .bin longer than its manifest, naming the extra bytes (issue 15)', () => {
+    const { json, bin } = pair();
+    const longer = new Uint8Array(bin.length + 5);
+    longer.set(bin);
+    expect(messageOf(() => deserializeModel(json, longer, 'edge.json')))
+      .toBe('edge.json: edge.bin is 47 bytes, the manifest describes 42: 5 extra bytes after the last array (is it the weights file of this JSON?)');
+  });
+
+  it('invalid JSON: where, never the text itself (issue 15)', () => {
+    const secret = '{"format": "spikemesh-model", "layers": SECRET-CONTENT}';
+    const m = messageOf(() => deserializeModel(secret, undefined, 'edge.json'));
+    expect(m).toMatch(/^edge\.json: invalid JSON \(syntax error/);
+    expect(m).not.toContain('SECRET');
+    expect(messageOf(() => deserializeModel('{"a": ', undefined, 'edge.json'))).toBe('edge.json: invalid JSON (the text ends early)');
+  });
+
   it('a missing .bin', () => {
     const { json } = pair();
     expect(messageOf(() => deserializeModel(json, undefined, 'edge.json'))).toBe('edge.json: the manifest lists 4 arrays but edge.bin is missing');

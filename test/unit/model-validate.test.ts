@@ -1,7 +1,7 @@
 // validateModel: one test per rule; every message must name the layer and the field.
 import { describe, expect, it } from 'vitest';
 import type { Layer, ModelSpec } from '../../src/ir/types.js';
-import { ModelError, validateModel } from '../../src/ir/validate.js';
+import { MODEL_LIMITS, ModelError, validateModel } from '../../src/ir/validate.js';
 import { act, conv, dense, inputConv, inputData, model, separable } from '../helpers/builders.js';
 
 /** in [6,6,2] -> conv1 3x3 same, 4 filters, max 2x2/2 -> sep2 3x3 same, 3 filters, global_avg -> fc3 (potentials) */
@@ -292,5 +292,33 @@ describe('validateModel rejects int32/u32 overflow risks', () => {
     }));
     expect(errorOf(spec(8)).message).toMatch(/^layer 0 'ic': weights allow a potential of 9550725120 in channel 0/);
     expect(() => validateModel(spec(1))).not.toThrow();
+  });
+});
+
+describe('size limits, checked before any array is read (issue 15)', () => {
+  it('refuses a 20000 x 20000 input with the number of pixels and the limit', () => {
+    const spec = model(inputData([20000, 20000, 1], 8, 'in'), dense({ name: 'fc', units: 2, weights: [1], activation: null }));
+    expect(errorOf(spec, 'big.json').message).toBe(
+      "big.json: layer 0 'in': inputShape [20000, 20000, 1] has 400000000 pixels (20000 x 20000), above the limit of 16777216 (4096 x 4096)");
+    expect(errorOf(spec).field).toBe('inputShape');
+    const huge = model(inputData([100000, 100000, 1], 8, 'in'), dense({ name: 'fc', units: 2, weights: [1], activation: null }));
+    expect(errorOf(huge).message).toMatch(/has 10000000000 pixels/);
+  });
+
+  it('refuses too many values per sample in the input and in a layer\'s potentials', () => {
+    const deep = model(inputData([64, 64, 10000], 8, 'in'), dense({ name: 'fc', units: 2, weights: [1], activation: null }));
+    expect(errorOf(deep).message).toBe(
+      `layer 0 'in': the input [64, 64, 10000] holds 40960000 values per sample (163840000 bytes as int32), above the limit of ${MODEL_LIMITS.maxValuesPerSample} values (128 MiB, WebGPU's default maxStorageBufferBindingSize)`);
+    const wide = model(
+      inputData([2048, 2048, 1], 8, 'in'),
+      conv({ name: 'c', kernel: [1, 1], padding: 'same', filters: 16, weightBits: 2, weights: Array(16).fill(1), activation: act(2, Array(16).fill(1), Array(16).fill(16)) }),
+    );
+    expect(errorOf(wide).message).toMatch(/^layer 1 'c': the potentials \[2048, 2048, 16\] holds 67108864 values per sample/);
+    expect(errorOf(wide).field).toBe('filters');
+  });
+
+  it('refuses a layer with more weights than the limit before looking at them', () => {
+    const fat = model(inputData([64, 64, 64], 8, 'in'), dense({ name: 'fc', units: 2000, weights: [], activation: null }));
+    expect(errorOf(fat).message).toBe(`layer 1 'fc': weights 262144x2000 = 524288000 weights, above the limit of ${MODEL_LIMITS.maxWeights} per layer`);
   });
 });

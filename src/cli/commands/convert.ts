@@ -2,6 +2,7 @@
 // with --wq/--aq) -> a spikemesh model (.json + .bin), written atomically.
 import type { Command } from 'commander';
 import { UsageError } from '../main.js';
+import { checkOutputFile } from './paths.js';
 import { addQuantizeOptions, addScalingOptions, printAlignment, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
 
 interface ConvertOpts extends TfjsModelOpts {
@@ -24,6 +25,7 @@ export function register(program: Command): void {
     }
     const quantization = quantizationFrom(opts);
     const inputScaling = scalingFrom(opts);
+    await checkOutputFile('-o', opts.output, 'model', [opts.output.replace(/\.json$/, '.bin')]);
     await quietTfjs();
     const { loadTfjsModel, quantize, analyze, alignThresholds, hardwareIssues, formatCompatibilityIssue, ConversionError } = await import('../../convert.js');
     const { saveModel } = await import('../../index.js');

@@ -6,8 +6,10 @@
 import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
 import type { Classifier, DatasetEvaluation, ImageBatch, ImageDataset, Model, ModelOptions, Specialization } from '../../index.js';
+import { testPause } from '../child.js';
 import { UsageError, needsGpu } from '../main.js';
 import { progressBar } from '../progress.js';
+import { cannotRead, checkDataArg, checkOutputFile } from './paths.js';
 import { addQuantizeOptions, addScalingOptions, alignmentLine, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
 
 interface EvalFlags extends TfjsModelOpts {
@@ -60,7 +62,7 @@ interface Loaded {
 async function loadForEval(path: string, f: EvalFlags, options: ModelOptions): Promise<Loaded> {
   const fs = await import('node:fs/promises');
   const head = await fs.readFile(path, 'utf8').then((t) => t.slice(0, 4096)).catch((e: Error) => {
-    throw new Error(`cannot read ${path}: ${e.message}`);
+    throw cannotRead(path, e);
   });
   const { Model } = await import('../../index.js');
   const quantization = quantizationFrom(f);
@@ -167,15 +169,25 @@ export function register(program: Command): void {
     const limit = f.limit === undefined ? undefined : int('--limit', f.limit, 1);
     quantizationFrom(f); // usage errors before any work
     scalingFrom(f);
+    if (f.labels === undefined) await checkDataArg('--data', f.data);
+    // where the results go, before any work (exit 1: the run could not write them)
+    if (f.output) await checkOutputFile('--output', f.output, 'per-sample output');
     if (backend === 'webgpu') needsGpu();
+    await testPause('setup');
 
     const dataset = await openData(f);
     const total = Math.min(limit ?? dataset.count, dataset.count);
     const specialize = (f.specialize as Specialization | undefined) ?? (backend === 'webgpu' ? defaultSpecialization(total) : 'never');
+    // the model is read and validated (sizes included) without the GPU; it takes the shared device when it first runs
+    const loaded = await loadForEval(path, f, { backend, specialize });
+    const { model } = loaded;
+    // the dataset's shape against the model's, before any GPU work
+    const want = model.inputShape;
+    if (dataset.shape.some((d, i) => d !== want[i])) {
+      throw new Error(`dataset '${dataset.name}' has images of shape [${dataset.shape}], the model expects [${want}]`);
+    }
     let device;
     if (backend === 'webgpu') device = await (await import('../../index.js')).defaultDevice();
-    const loaded = await loadForEval(path, f, { backend, device, specialize });
-    const { model } = loaded;
     // compile the pipelines before the clock starts, so samples/s is the steady rate
     let setupSeconds = 0;
     if (backend === 'webgpu') {
@@ -207,6 +219,7 @@ export function register(program: Command): void {
         }),
       });
       bar.stop();
+      if (writer) await testPause('commit');
       await writer?.commit();
     } catch (e) {
       bar.stop();

@@ -44,7 +44,9 @@ async function deviceFrom(arg: string): Promise<DeviceSpec> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${arg}: not valid JSON (${(e as Error).message})`);
+    // the parser's message quotes the text: say where, not what
+    const at = /position (\d+)/.exec((e as Error).message);
+    throw new Error(`${arg}: not valid JSON (${at ? `syntax error at character ${at[1]}` : 'syntax error'})`);
   }
   return defineMesh(json as Parameters<typeof defineMesh>[0]);
 }

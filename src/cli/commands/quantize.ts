@@ -2,6 +2,7 @@
 // tfjs model with quantization-aware layers, ready for fine-tuning in tfjs or for convert.
 import type { Command } from 'commander';
 import { UsageError } from '../main.js';
+import { checkOutputDirectory } from './paths.js';
 import { addQuantizeOptions, addScalingOptions, printAlignment, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
 
 interface QuantizeOpts extends TfjsModelOpts {
@@ -24,12 +25,14 @@ export function register(program: Command): void {
   addScalingOptions(addQuantizeOptions(cmd)).action(async (path: string, opts: QuantizeOpts) => {
     const q = quantizationFrom(opts);
     if (!q) throw new UsageError('quantize needs --wq and --aq (and optionally --iq, --per-axis)');
+    const inputScaling = scalingFrom(opts);
+    const dir = opts.output ?? defaultOutput(path, q.inputWeightBits ?? q.weightBits, q.weightBits, q.activationBits);
+    await checkOutputDirectory(opts.output ? '-o' : 'the output directory', dir, 'quantized model', ['model.json', 'weights.bin']);
     await quietTfjs();
     const { loadTfjsModel, quantize, saveTfjsModel, alignThresholds } = await import('../../convert.js');
     const model = await loadTfjsModel(path);
     const quantized = quantize(model, q);
-    if (opts.align) printAlignment(await alignThresholds(quantized, { inputScaling: scalingFrom(opts) }));
-    const dir = opts.output ?? defaultOutput(path, q.inputWeightBits ?? q.weightBits, q.weightBits, q.activationBits);
+    if (opts.align) printAlignment(await alignThresholds(quantized, { inputScaling }));
     await saveTfjsModel(quantized, dir);
     process.stdout.write(`wrote ${dir}/model.json and ${dir}/weights.bin\n`);
   });

@@ -4,6 +4,7 @@
 // (max, percentile or ECC); a spikemesh model runs as the integer variant.
 import type { Command } from 'commander';
 import { UsageError, needsGpu } from '../main.js';
+import { cannotRead, checkDataArg, checkOutputFile, writeFileAtomic } from './paths.js';
 import { addScalingOptions, quietTfjs, scalingFrom } from './tfjs-options.js';
 
 interface SweepFlags {
@@ -104,20 +105,42 @@ export function register(program: Command): void {
     if (f.json && f.csv) throw new UsageError('--json and --csv: choose one');
     const scaling = scalingFrom(f);
     if (scaling.shift !== 0) throw new UsageError('--shift: the temporal mode supports a scale only (float input = integer input / scale)');
+    await checkDataArg('--data', f.data!);
+    if (f.calibrationData) await checkDataArg('--calibration-data', f.calibrationData);
+    if (f.svg) await checkOutputFile('--svg', f.svg, 'plot');
     if (backend === 'webgpu') needsGpu();
 
     const fs = await import('node:fs/promises');
     const head = await fs.readFile(modelPath, 'utf8').then((t) => t.slice(0, 4096)).catch((e: Error) => {
-      throw new Error(`cannot read ${modelPath}: ${e.message}`);
+      throw cannotRead(modelPath, e);
     });
     const t = await import('../../temporal.js');
+    const isTfjs = /"format"\s*:\s*"layers-model"|"modelTopology"/.test(head);
+    // the model first, then the dataset's shape against it, before any image is read or simulated
+    let floatNet;
+    let spec;
+    let want: readonly number[];
+    if (isTfjs) {
+      await quietTfjs();
+      const cv = await import('../../convert.js');
+      floatNet = cv.floatNetFromTfjs(await cv.loadTfjsModel(modelPath));
+      want = floatNet.input;
+    } else {
+      const { inferShapes, loadModel } = await import('../../index.js');
+      spec = await loadModel(modelPath);
+      want = inferShapes(spec.layers).inputs[0]!;
+    }
+    const { openDataset } = await import('../../index.js');
+    for (const ds of [f.data!, f.calibrationData]) {
+      if (ds === undefined || (ds === f.calibrationData && !isTfjs)) continue;
+      const shape = (await openDataset(ds)).shape;
+      if (shape.some((d, i) => d !== want[i])) throw new Error(`dataset '${ds}' has images of shape [${shape}], the model expects [${want}]`);
+    }
     const data = await readImages(f.data!, limit, 'evaluation');
     let net;
     let sourceAccuracy: number;
-    if (/"format"\s*:\s*"layers-model"|"modelTopology"/.test(head)) {
-      await quietTfjs();
+    if (floatNet) {
       const cv = await import('../../convert.js');
-      const floatNet = cv.floatNetFromTfjs(await cv.loadTfjsModel(modelPath));
       const inputScale = 1 / scaling.scale;
       // calibration images: --calibration-data, or the last images of the dataset
       const cal = f.calibrationData
@@ -133,11 +156,9 @@ export function register(program: Command): void {
       const pred = cv.floatPredict(floatNet, data.images, data.n, inputScale);
       sourceAccuracy = t.readoutAccuracy(pred, data.labels).accuracy;
     } else {
-      const { loadModel } = await import('../../index.js');
       const { referenceClasses } = await import('../../convert.js');
-      const spec = await loadModel(modelPath);
-      net = t.spikingNetFromModel(spec);
-      sourceAccuracy = t.readoutAccuracy(referenceClasses(spec, data.images, data.n), data.labels).accuracy;
+      net = t.spikingNetFromModel(spec!);
+      sourceAccuracy = t.readoutAccuracy(referenceClasses(spec!, data.images, data.n), data.labels).accuracy;
     }
     let runner;
     if (backend === 'webgpu') {
@@ -149,7 +170,7 @@ export function register(program: Command): void {
       reset, readout, backend, runner, batchSize: batch,
     }, sourceAccuracy);
     runner?.dispose();
-    if (f.svg) await fs.writeFile(f.svg, t.sweepSvg(report));
+    if (f.svg) await writeFileAtomic(f.svg, t.sweepSvg(report));
     process.stdout.write(f.json ? `${JSON.stringify(report, null, 2)}\n` : f.csv ? t.sweepCsv(report) : `${t.formatSweepTable(report)}\n`);
   });
 }
