@@ -42,6 +42,8 @@ fi
 # npm ci wipes node_modules, so run it only when the lockfile changed since the last one
 # (the stamp holds the lockfile's hash). PUPPETEER_SKIP_DOWNLOAD: Chromium comes from apt.
 export PUPPETEER_SKIP_DOWNLOAD=1
+# onnxruntime-node (tests only) ships its CPU binaries; skip its optional download step
+export npm_config_onnxruntime_node_install=skip
 stamp=node_modules/.spikemesh-installed
 if [[ -f package-lock.json ]]; then
   want=$(sha256sum package-lock.json | cut -d' ' -f1)

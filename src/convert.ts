@@ -26,9 +26,16 @@ export {
   formatReport as formatCompatibilityReport,
   type CompatibilityReport,
   type CheckOptions,
+  CHECK_QUANTIZATION,
 } from './convert/check.js';
 export { hardwareIssues } from './convert/hardware.js';
 export { ConversionError, formatCompatibilityIssue, type CompatibilityIssue, type IssueKind } from './convert/issues.js';
+
+// building and adapting quantization-aware models: layer blocks (cnn2snn's conv_block, ...),
+// a new input size, fine-tuning on a dataset
+export { convBlock, separableConvBlock, denseBlock, type BlockOptions, type ConvBlockOptions, type DenseBlockOptions } from './convert/layer-blocks.js';
+export { reshape, type ReshapeSize } from './convert/reshape.js';
+export { finetune, type FinetuneOptions, type FinetuneProgress, type FinetuneHistory, type TrainingBackend } from './convert/finetune.js';
 
 // tfjs model files
 export { loadTfjsModel, fetchTfjsModel, saveTfjsModel } from './convert/tfjs-io.js';

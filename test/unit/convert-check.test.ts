@@ -181,3 +181,78 @@ describe('check', () => {
     expect(issues(r, 'conversion')[0]).toMatch(/^conv1: channel 0: act_step 6477000 is outside \[1\/16, 4095\.9375\]/);
   });
 });
+
+describe('check on a float model (CNN2SNN check_model_compatibility)', () => {
+  const floatModel = () => seq([16, 16, 1], [
+    L.conv2d({ name: 'conv1', filters: 4, kernelSize: 3, padding: 'same' }),
+    L.batchNormalization({ name: 'bn1' }),
+    L.reLU({ name: 'relu1' }),
+    L.maxPooling2d({ name: 'pool1', poolSize: 2 }),
+    L.separableConv2d({ name: 'sep2', filters: 8, kernelSize: 3, padding: 'same' }),
+    L.globalAveragePooling2d({ name: 'gap' }),
+    L.reLU({ name: 'relu2', maxValue: 6 }),
+    L.dense({ name: 'dense', units: 3, activation: 'softmax' }),
+  ]);
+
+  it('checks the architecture as it will be once quantized, and says the model still has to be quantized', async () => {
+    const model = floatModel();
+    const r = await check(model);
+    expect(r.quantized).toBe(false);
+    expect(r.quantizedWith).toEqual({ weightBits: 4, activationBits: 4, inputWeightBits: 8 });
+    expect(r.issues).toEqual([]);
+    expect(r.convertible).toBe(true);
+    expect(r.hardwareCompatible).toBe(true);
+    expect(r.layers.map((l) => [l.name, l.kind])).toEqual([
+      ['conv1', 'InputConvolutional'], ['sep2', 'SeparableConvolutional'], ['dense', 'FullyConnected'],
+    ]);
+    const text = formatReport(r);
+    expect(text.split('\n').slice(0, 2)).toEqual([
+      "model 'sequential_1': convertible once quantized, maps to AKD1000".replace('sequential_1', model.name),
+      'the model is not quantized yet: quantize it before converting (spikemesh quantize, or quantize() in code); ' +
+        'checked as quantized with weights 4 bits (input layer 8), activations 4 bits',
+    ]);
+    // the model itself is untouched: still float
+    expect(model.getLayer('conv1').getClassName()).toBe('Conv2D');
+  });
+
+  it('uses the bits given, and reports what only quantizing reveals (an act_step out of range)', async () => {
+    const model = seq([6, 6, 1], [
+      L.conv2d({ name: 'conv1', filters: 2, kernelSize: 3, useBias: false }),
+      L.reLU({ name: 'relu1', maxValue: 6 }),
+      L.flatten(),
+      L.dense({ name: 'dense', units: 2 }),
+    ]);
+    model.getLayer('conv1').setWeights([tf.fill([3, 3, 1, 2], 0.001)]);
+    const r = await check(model, { inputScaling: { scale: 255, shift: 0 }, quantization: { weightBits: 8, activationBits: 1 } });
+    expect(r.quantized).toBe(false);
+    expect(r.quantizedWith).toEqual({ weightBits: 8, activationBits: 1 });
+    expect(r.convertible).toBe(true);
+    const r4 = await check(model, { inputScaling: { scale: 255, shift: 0 }, quantization: { weightBits: 8, activationBits: 4 } });
+    expect(r4.convertible).toBe(false);
+    expect(issues(r4, 'conversion')[0]).toMatch(/^conv1: channel 0: act_step .* is outside \[1\/16, /);
+    expect(formatReport(r4)).toMatch(/^model '.*': NOT convertible, hardware not checked\nthe model is not quantized yet/);
+  });
+
+  it('a quantized model says so; a float model with structural problems keeps them', async () => {
+    const q = seq([8, 8, 1], [
+      new QuantizedConv2D({ name: 'conv1', filters: 2, kernelSize: 3, bits: 4 }),
+      relu('relu1'),
+      L.flatten(),
+      new QuantizedDense({ name: 'dense', units: 2, bits: 4 }),
+    ]);
+    const rq = await check(q, { inputScaling: { scale: 255, shift: 0 } });
+    expect(rq.quantized).toBe(true);
+    expect(rq.quantizedWith).toBeUndefined();
+    expect(formatReport(rq)).not.toMatch(/not quantized/);
+    const bad = await check(seq([8, 8, 1], [
+      L.conv2d({ name: 'conv1', filters: 2, kernelSize: 3 }),
+      L.reLU({ name: 'relu1' }),
+      L.batchNormalization({ name: 'bn1' }),
+      L.flatten(),
+      L.dense({ name: 'dense', units: 2 }),
+    ]));
+    expect(bad.convertible).toBe(false);
+    expect(bad.quantized).toBe(false);
+    expect(issues(bad, 'conversion')).toContain("bn1: BatchNormalization after the activation 'relu1' cannot be folded");
+  });
+});

@@ -62,7 +62,7 @@ describe('convert', () => {
     expect(agreement.sameClass).toBe(agreement.n);
   });
 
-  it('alignThresholds reports layers without BatchNorm as not aligned and refuses a model that does not convert', async () => {
+  it('alignThresholds aligns a layer without BatchNorm through its kernel scale and refuses a model that does not convert', async () => {
     const model = tf.sequential({ layers: [
       L.inputLayer({ inputShape: [8, 8, 1] }),
       new QuantizedConv2D({ name: 'c1', filters: 4, kernelSize: 3, bits: 4 }),
@@ -71,8 +71,11 @@ describe('convert', () => {
       new QuantizedDense({ name: 'd', units: 3, bits: 4 }),
     ] });
     const report = await alignThresholds(model, { inputScaling: { scale: 255, shift: 0 } });
-    expect(report.layers).toEqual([{ layer: 'c1', batchNorm: null, aligned: false, maxStepChange: 0, maxThresholdMove: 0,
-      problems: ['no BatchNormalization carries a per-channel scale to align; some levels may differ by one'] }]);
+    expect(report.layers).toHaveLength(1);
+    const [c1] = report.layers;
+    // no BatchNorm: the kernel's scale moves instead (its integer weights stay), so every level is exact
+    expect(c1).toMatchObject({ layer: 'c1', batchNorm: null, rescaled: 'c1', aligned: true, problems: [] });
+    expect(c1!.maxThresholdMove).toBeLessThanOrEqual(0.5);
     const float = tf.sequential({ layers: [L.inputLayer({ inputShape: [8, 8, 1] }), L.conv2d({ name: 'fc1', filters: 2, kernelSize: 3 })] });
     await expect(alignThresholds(float)).rejects.toThrow(/alignThresholds: the model does not convert \(fc1: Conv2D has float weights/);
   });
