@@ -31,7 +31,7 @@ function quantile(sorted: Float64Array, q: number): number {
 function calibrate(potentials: Int32Array, channels: number, bits: 1 | 2 | 4, fire: number): Activation {
   const per = potentials.length / channels;
   const threshold = new Int32Array(channels);
-  const actStep16 = new Uint16Array(channels);
+  const actStep16 = new Uint32Array(channels);
   const levels = (1 << bits) - 1;
   for (let c = 0; c < channels; c++) {
     const v = new Float64Array(per);

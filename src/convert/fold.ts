@@ -17,8 +17,9 @@
 // Higher boundaries: T is an integer, so T + n*s can miss floor(X0 + (n + 1/2) S) by one unit;
 // the step is picked among the 16ths to keep as many of them as possible (bestStep16).
 
-export const MAX_ACT_STEP16 = 65535;
-/** Largest act_step a 16-bit fixed point step with 4 fractional bits holds. */
+import { MAX_ACT_STEP16 } from '../ir/types.js';
+
+/** Largest act_step: MAX_ACT_STEP16 (src/ir/types.ts) in 16ths, 65535.9375. */
 export const MAX_ACT_STEP = MAX_ACT_STEP16 / 16;
 
 export interface BatchNormParams {
@@ -43,7 +44,7 @@ export interface FoldedChannels {
   /** +1, or -1 where the channel's weights must be negated (negative BatchNorm gamma) */
   sign: Int8Array;
   threshold: Int32Array;
-  actStep16: Uint16Array;
+  actStep16: Uint32Array;
   /** the exact step S before rounding to 1/16 */
   step: Float64Array;
   /** one message per channel that cannot be represented */
@@ -97,7 +98,7 @@ export function foldActivation(f: FoldInput, width: number, bits: number, area =
   const out: FoldedChannels = {
     sign: new Int8Array(n).fill(1),
     threshold: new Int32Array(n),
-    actStep16: new Uint16Array(n),
+    actStep16: new Uint32Array(n),
     step: new Float64Array(n),
     problems: [],
   };
@@ -119,7 +120,7 @@ export function foldActivation(f: FoldInput, width: number, bits: number, area =
     out.step[o] = s;
     if (!(s16 >= 1 && s16 <= MAX_ACT_STEP16)) {
       out.problems.push(
-        `channel ${o}: act_step ${fmt(s)} is outside [1/16, ${MAX_ACT_STEP}] (16-bit fixed point, 4 fractional bits): ` +
+        `channel ${o}: act_step ${fmt(s)} is outside [1/16, ${MAX_ACT_STEP}] (fixed point with 4 fractional bits): ` +
           (s > MAX_ACT_STEP
             ? 'one activation level spans too many potential units; use fewer weight bits for this layer, ' +
               'more activation bits, or a narrower activation range'
@@ -178,16 +179,22 @@ export interface FoldedPredictScale extends FoldedChannels {
  * channel. `unit` is chosen so the largest step is just below the 16-bit limit, which keeps the
  * relative rounding error of every step small; the thresholds are rounded to the nearest unit.
  */
+/**
+ * predict()'s normalised unit puts the largest channel's step near this (a 16-bit step, as
+ * before act_step's range reached 65535.9375), so converted models keep their predict scale.
+ */
+const PREDICT_STEP16 = 65535;
+
 export function foldPredictScale(f: FoldInput): FoldedPredictScale {
   const n = channels(f);
   const problems: string[] = [];
   const affines = Array.from({ length: n }, (_, o) => affine(f, o, problems));
   const maxGain = Math.max(...affines.map((af) => af?.gain ?? 0));
-  const unit = maxGain > 0 ? (MAX_ACT_STEP16 - 15) / 16 / maxGain : 1;
+  const unit = maxGain > 0 ? (PREDICT_STEP16 - 15) / 16 / maxGain : 1;
   const out: FoldedPredictScale = {
     sign: new Int8Array(n).fill(1),
     threshold: new Int32Array(n),
-    actStep16: new Uint16Array(n),
+    actStep16: new Uint32Array(n),
     step: new Float64Array(n),
     problems,
     unit,

@@ -15,7 +15,8 @@ import { describeValue, ModelError, validateModel } from './validate.js';
 
 export const MODEL_FORMAT = 'spikemesh-model';
 
-export type Dtype = 'int8' | 'int32' | 'uint16';
+/** 'uint16': actStep16 in files written before act_step reached 65535.9375 (read, widened, never written) */
+export type Dtype = 'int8' | 'int32' | 'uint32' | 'uint16';
 
 export interface ManifestEntry {
   /** where the array goes: 'layers/<index>/<field>[/<field>]' e.g. 'layers/2/activation/threshold' */
@@ -48,12 +49,12 @@ const FIELD_DTYPES: Readonly<Record<string, Dtype>> = {
   depthwise: 'int8',
   pointwise: 'int8',
   threshold: 'int32',
-  actStep16: 'uint16',
+  actStep16: 'uint32',
 };
-const DTYPE_BYTES: Readonly<Record<Dtype, number>> = { int8: 1, int32: 4, uint16: 2 };
+const DTYPE_BYTES: Readonly<Record<Dtype, number>> = { int8: 1, int32: 4, uint32: 4, uint16: 2 };
 const ALIGN = 8;
 
-type IntArray = Int8Array | Int32Array | Uint16Array;
+type IntArray = Int8Array | Int32Array | Uint32Array;
 
 export interface SerializeOptions {
   /** write the arrays inline in the JSON (no .bin); for small hand-written models and test cases */
@@ -73,7 +74,7 @@ export function serializeModel(spec: ModelSpec, options: SerializeOptions = {}):
   const strip = (obj: Record<string, unknown>, path: string): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(obj)) {
-      if (value instanceof Int8Array || value instanceof Int32Array || value instanceof Uint16Array) {
+      if (value instanceof Int8Array || value instanceof Int32Array || value instanceof Uint32Array) {
         if (options.inline) {
           out[key] = Array.from(value);
           continue;
@@ -113,17 +114,16 @@ function writeArray(view: DataView, e: ManifestEntry, a: IntArray): void {
     const at = e.offset + i * DTYPE_BYTES[e.dtype];
     if (e.dtype === 'int8') view.setInt8(at, a[i]!);
     else if (e.dtype === 'int32') view.setInt32(at, a[i]!, true);
-    else view.setUint16(at, a[i]!, true);
+    else view.setUint32(at, a[i]!, true);
   }
 }
 
 function readArray(view: DataView, e: ManifestEntry): IntArray {
   const step = DTYPE_BYTES[e.dtype];
-  const a = e.dtype === 'int8' ? new Int8Array(e.length) : e.dtype === 'int32' ? new Int32Array(e.length) : new Uint16Array(e.length);
-  for (let i = 0; i < e.length; i++) {
-    const at = e.offset + i * step;
-    a[i] = e.dtype === 'int8' ? view.getInt8(at) : e.dtype === 'int32' ? view.getInt32(at, true) : view.getUint16(at, true);
-  }
+  const a = e.dtype === 'int8' ? new Int8Array(e.length) : e.dtype === 'int32' ? new Int32Array(e.length) : new Uint32Array(e.length);
+  const get = { int8: (at: number) => view.getInt8(at), int32: (at: number) => view.getInt32(at, true),
+    uint32: (at: number) => view.getUint32(at, true), uint16: (at: number) => view.getUint16(at, true) }[e.dtype];
+  for (let i = 0; i < e.length; i++) a[i] = get(e.offset + i * step);
   return a;
 }
 
@@ -167,13 +167,16 @@ function checkEntry(source: string, raw: unknown, i: number, layers: number): Ma
   if (!(typeof e.dtype === 'string' && e.dtype in DTYPE_BYTES)) {
     fail(source, `${at}.dtype`, e.dtype, `one of ${Object.keys(DTYPE_BYTES).map((d) => `'${d}'`).join(', ')}`);
   }
-  if (e.dtype !== expectedDtype) fail(source, `${at}.dtype`, e.dtype, `'${expectedDtype}' for ${e.name}`);
-  const bytes = DTYPE_BYTES[expectedDtype];
+  // actStep16 written as uint16 before act_step reached 65535.9375: read and widened
+  const legacy = expectedDtype === 'uint32' && e.dtype === 'uint16';
+  if (e.dtype !== expectedDtype && !legacy) fail(source, `${at}.dtype`, e.dtype, `'${expectedDtype}' for ${e.name}`);
+  const dtype = e.dtype as Dtype;
+  const bytes = DTYPE_BYTES[dtype];
   if (!Number.isInteger(e.offset) || (e.offset as number) < 0 || (e.offset as number) % bytes !== 0) {
     fail(source, `${at}.offset`, e.offset, `a non-negative multiple of ${bytes}`);
   }
   if (!Number.isInteger(e.length) || (e.length as number) < 0) fail(source, `${at}.length`, e.length, 'a non-negative integer');
-  return { name: e.name as string, dtype: expectedDtype, offset: e.offset as number, length: e.length as number, layer, path };
+  return { name: e.name as string, dtype, offset: e.offset as number, length: e.length as number, layer, path };
 }
 
 /**

@@ -36,12 +36,13 @@ export type Pooling =
  *   out = 0                                             if p <= threshold[c] * A
  *   out = min(ceil(16 * (p - threshold[c] * A) / (actStep16[c] * A)), 2^bits - 1) otherwise
  * where A is the pooling area (1 without average/global pooling).
- * actStep16 is act_step in fixed point with 4 fractional bits: 1 <= actStep16 <= 65535.
+ * actStep16 is act_step in fixed point with 4 fractional bits: 1 <= actStep16 <= 2^20 - 1
+ * (act_step from 1/16 to 65535.9375).
  */
 export interface Activation {
   bits: ActBits;
   threshold: Int32Array;
-  actStep16: Uint16Array;
+  actStep16: Uint32Array;
 }
 
 /**
@@ -51,7 +52,7 @@ export interface Activation {
  */
 export interface PredictScale {
   threshold: Int32Array;
-  actStep16: Uint16Array;
+  actStep16: Uint32Array;
 }
 
 export interface LayerBase {
@@ -160,7 +161,12 @@ export interface IntBatch {
   shape: Shape3;
 }
 
-export const MAX_ACT_STEP16 = 65535;
+/**
+ * Largest actStep16: act_step is a fixed-point value with 4 fractional bits of at most
+ * 65535.9375 (Akida's act_step, cnn2snn 2.x: 1/16 to 65535.9375). The register width is not
+ * public; this bound on the value is an assumption (docs/ARCHITECTURE.md, "act_step range").
+ */
+export const MAX_ACT_STEP16 = 2 ** 20 - 1;
 
 /** What a forward pass returns, on any backend. */
 export interface ForwardResult {

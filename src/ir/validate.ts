@@ -103,7 +103,7 @@ export function weightMax(bits: WeightBits): number {
   return bits === 1 ? 1 : 2 ** (bits - 1) - 1;
 }
 
-type IntArrayCtor = Int8ArrayConstructor | Int32ArrayConstructor | Uint16ArrayConstructor;
+type IntArrayCtor = Int8ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor;
 type IntArrayOf<C extends IntArrayCtor> = InstanceType<C>;
 
 /** Field checks, each failing with one located message. */
@@ -233,7 +233,7 @@ function checkPooling(ck: Checker, v: unknown, potentials: Shape3): Pooling {
 function checkThresholds(ck: Checker, r: Record<string, unknown>, prefix: string, channels: number) {
   return {
     threshold: ck.ints(r.threshold, `${prefix}.threshold`, Int32Array, channels, 'one per output channel', INT32_MIN, INT32_MAX),
-    actStep16: ck.ints(r.actStep16, `${prefix}.actStep16`, Uint16Array, channels, 'one per output channel', 1, MAX_ACT_STEP16),
+    actStep16: ck.ints(r.actStep16, `${prefix}.actStep16`, Uint32Array, channels, 'one per output channel', 1, MAX_ACT_STEP16),
   };
 }
 

@@ -33,7 +33,7 @@ export interface PlanRun {
   stats: PlanStats;
 }
 
-function slice<T extends Int8Array | Int32Array | Uint16Array>(a: T, rows: number, cols: number, r: Range): T {
+function slice<T extends Int8Array | Int32Array | Uint32Array>(a: T, rows: number, cols: number, r: Range): T {
   const n = r[1] - r[0];
   const out = new (a.constructor as new (len: number) => T)(rows * n);
   for (let i = 0; i < rows; i++) out.set(a.subarray(i * cols + r[0], i * cols + r[1]) as T, i * n);

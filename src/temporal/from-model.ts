@@ -83,9 +83,8 @@ export function spikingNetFromModel(spec: ModelSpec): SpikingNet {
     const act = layer.activation;
     const scale = act ?? layer.predictScale;
     const gain = 16 * spikeValue;
-    const bias = new Int32Array(c);
-    if (scale) for (let ch = 0; ch < c; ch++) bias[ch] = -16 * scale.threshold[ch]! * area;
-    const theta = act ? Int32Array.from(act.actStep16, (s16) => s16 * area * (2 ** act.bits - 1)) : null;
+    const bias = int32s(layer.name, 'bias', Array.from({ length: c }, (_, ch) => (scale ? -16 * scale.threshold[ch]! * area : 0)));
+    const theta = act ? int32s(layer.name, 'theta', Array.from(act.actStep16, (s16) => s16 * area * (2 ** act.bits - 1))) : null;
     if (!act && maxPool) {
       throw new Error(`layer '${layer.name}': max pooling of potentials (a layer without activation) has no spiking equivalent`);
     }
@@ -105,4 +104,11 @@ export function spikingNetFromModel(spec: ModelSpec): SpikingNet {
     sourceMacs,
     metadata: { source: 'spikemesh IR' },
   });
+}
+
+/** The values as an Int32Array, or an error naming the layer: Int32Array.from would wrap them. */
+function int32s(layer: string, field: string, values: number[]): Int32Array {
+  const ch = values.findIndex((v) => !(Math.abs(v) < 2 ** 31));
+  if (ch >= 0) throw new Error(`layer '${layer}': neurons.${field}[${ch}] would be ${values[ch]}, beyond int32: the integer temporal mode cannot represent this layer`);
+  return Int32Array.from(values);
 }

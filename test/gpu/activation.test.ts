@@ -144,7 +144,7 @@ describe('akida_activate4 (shaders/lib/activation.wgsl)', () => {
           Array.from({ length: 40 }, (_, k) => t * area + Math.floor((k * step * area) / 16)).flatMap((b) => [b - 1, b, b + 1].map((p) => ({ p, threshold: t, step }))))),
       );
       for (const c of cases) {
-        const act = { bits: 4 as const, threshold: Int32Array.of(c.threshold), actStep16: Uint16Array.of(c.step) };
+        const act = { bits: 4 as const, threshold: Int32Array.of(c.threshold), actStep16: Uint32Array.of(c.step) };
         const k = scaledActivation(act, area, 15);
         expect(k === undefined).toBe(c.step * area >= MAX_SCALED_STEP);
         if (!k) continue;

@@ -21,7 +21,7 @@ function classifier(seed: number): ModelSpec {
   // Per-channel rescaling constants, as the converter would set them.
   last.predictScale = {
     threshold: Int32Array.from({ length: 5 }, (_, c) => c * 3 - 6),
-    actStep16: Uint16Array.from({ length: 5 }, (_, c) => 8 + c * 5),
+    actStep16: Uint32Array.from({ length: 5 }, (_, c) => 8 + c * 5),
   };
   return spec;
 }

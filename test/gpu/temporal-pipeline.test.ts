@@ -100,7 +100,7 @@ describe('bounded memory', () => {
       layers: [
         { name: 'in', kind: 'InputData', inputShape: [2, 2, 1], inputBits: 8 },
         { name: 'fc', kind: 'FullyConnected', units: 2, weightBits: 4, weights: Int8Array.from([3, -1, 2, 5, -2, 4, 1, 1]),
-          activation: { bits: 4, threshold: Int32Array.from([20, 50]), actStep16: Uint16Array.from([500, 900]) } },
+          activation: { bits: 4, threshold: Int32Array.from([20, 50]), actStep16: Uint32Array.from([500, 900]) } },
       ],
     });
     const input = randomInput([2, 2, 1], 1000, 21);

@@ -21,7 +21,7 @@ import type {
 export { mulberry32 } from '../../src/data/rng.js';
 
 export function act(bits: ActBits, threshold: number[], actStep16: number[]): Activation {
-  return { bits, threshold: Int32Array.from(threshold), actStep16: Uint16Array.from(actStep16) };
+  return { bits, threshold: Int32Array.from(threshold), actStep16: Uint32Array.from(actStep16) };
 }
 
 export const NO_POOL: Pooling = { type: 'none' };

@@ -1,6 +1,6 @@
 // Seeded random models and inputs for GPU-vs-reference bit-equality tests and benchmarks.
 // Every layer kind, weight bits 1/2/4/8, act bits 1/2/4, thresholds from typical to negative
-// and huge, steps 1..65535, padding, strides, every pooling type, a last layer with or without
+// and huge, steps 1..2^20-1, padding, strides, every pooling type, a last layer with or without
 // activation, odd sizes. Models stay inside validateModel's int32/u32 bounds (the GPU's).
 import { convOutputShape, inferShapes, poolArea, poolOutputShape, potentialShape, shapeSize } from '../../src/ir/shapes.js';
 import type {
@@ -15,6 +15,7 @@ import type {
   WeightBits,
 } from '../../src/ir/types.js';
 import { maxPotentials, validateModel } from '../../src/ir/validate.js';
+import { MAX_ACT_STEP16 } from '../../src/ir/types.js';
 import { mulberry32, pick, randInt } from './builders.js';
 
 export { mulberry32 };
@@ -124,8 +125,8 @@ function randomActivation(
   const cout = maxP.length;
   const levels = (1 << bits) - 1;
   const threshold = new Int32Array(cout);
-  const actStep16 = new Uint16Array(cout);
-  const stepCap = Math.min(65535, Math.floor((U32 - 1) / (17 * area)));
+  const actStep16 = new Uint32Array(cout);
+  const stepCap = Math.min(MAX_ACT_STEP16, Math.floor((U32 - 1) / (17 * area)));
   for (let c = 0; c < cout; c++) {
     const tCap = Math.max(0, Math.floor((I32 - 1 - maxP[c]! * area) / area) - 1);
     const m = mode === 'mixed' ? pick(rng, ['typical', 'typical', 'typical', 'typical', 'negative', 'huge', 'tiny-step', 'huge-step'] as const) : mode;

@@ -178,7 +178,7 @@ describe('check', () => {
     // sf = 127 / 0.01, a = 255, width 2: act_step = 12700 * 255 * 2
     const r = await check(model, { inputScaling: { scale: 255, shift: 0 } });
     expect(r.convertible).toBe(false);
-    expect(issues(r, 'conversion')[0]).toMatch(/^conv1: channel 0: act_step 6477000 is outside \[1\/16, 4095\.9375\]/);
+    expect(issues(r, 'conversion')[0]).toMatch(/^conv1: channel 0: act_step 6477000 is outside \[1\/16, 65535\.9375\]/);
   });
 });
 

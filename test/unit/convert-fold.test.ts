@@ -74,11 +74,11 @@ describe('foldActivation', () => {
     expect(mismatches).toBeLessThanOrEqual(15 * 2);
   });
 
-  it('reports steps above the 16-bit fixed point and channels BatchNorm switches off', () => {
-    const f: FoldInput = { a: 255, sf: [300, 1e-6], bias: [0, 0], bn: { gamma: [1, 1], beta: [0, 0], mean: [0, 0], variance: [1, 1], epsilon: 0 } };
+  it('reports steps above 65535.9375 and channels BatchNorm switches off', () => {
+    const f: FoldInput = { a: 255, sf: [1000, 1e-6], bias: [0, 0], bn: { gamma: [1, 1], beta: [0, 0], mean: [0, 0], variance: [1, 1], epsilon: 0 } };
     const r = foldActivation(f, 0.4, 4);
     expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]).toMatch(/^channel 0: act_step 30600 is outside \[1\/16, 4095.9375\].*fewer weight bits/);
+    expect(r.problems[0]).toMatch(/^channel 0: act_step 102000 is outside \[1\/16, 65535.9375\].*fewer weight bits/);
     // a step far below a potential unit is fine: every level boundary falls between the same
     // two integers, and the smallest step (1/16) reproduces that jump
     expect(r.actStep16[1]).toBe(1);
@@ -87,10 +87,10 @@ describe('foldActivation', () => {
   });
 
   it('1-bit activations clamp the step instead of reporting it (only the threshold matters)', () => {
-    const f: FoldInput = { a: 255, sf: [300], bias: [0] };
+    const f: FoldInput = { a: 255, sf: [1000], bias: [0] };
     const r = foldActivation(f, 0.4, 1);
     expect(r.problems).toEqual([]);
-    expect(r.actStep16[0]).toBe(65535);
+    expect(r.actStep16[0]).toBe(2 ** 20 - 1);
   });
 });
 
@@ -180,12 +180,12 @@ describe('alignBatchNorm', () => {
   });
 
   it('leaves channels whose step cannot become a whole unit as they were, and says why', () => {
-    // S = sf * a * width / |g|: 0.01 and 9000 potential units
-    const f: FoldInput = { a: 1, sf: [0.1, 90000], bias: [0, 0], bn: { gamma: [1, 1], beta: [0.1, 0.1], mean: [0, 0], variance: [1, 1], epsilon: 0 } };
+    // S = sf * a * width / |g|: 0.01 and 90000 potential units
+    const f: FoldInput = { a: 1, sf: [0.1, 900000], bias: [0, 0], bn: { gamma: [1, 1], beta: [0.1, 0.1], mean: [0, 0], variance: [1, 1], epsilon: 0 } };
     const aligned = alignBatchNorm(f, 0.1, 4);
     expect(aligned.problems).toEqual([
-      'channel 0: act_step 0.0100000 potential units cannot become a whole number in [1, 4095.9375]',
-      'channel 1: act_step 9000 potential units cannot become a whole number in [1, 4095.9375]',
+      'channel 0: act_step 0.0100000 potential units cannot become a whole number in [1, 65535.9375]',
+      'channel 1: act_step 90000 potential units cannot become a whole number in [1, 65535.9375]',
     ]);
     expect(Array.from(aligned.gamma)).toEqual([1, 1]);
     expect(Array.from(aligned.beta)).toEqual([0.1, 0.1]);

@@ -36,7 +36,7 @@ function weights(n: number, seed: number): Int8Array {
 function specialisedCases(): SpecializedConvParams[] {
   const out: SpecializedConvParams[] = [];
   const p = conv();
-  const act = { bits: 4, threshold: Int32Array.from({ length: 20 }, (_, c) => c - 3), actStep16: Uint16Array.from({ length: 20 }, (_, c) => 16 + c) };
+  const act = { bits: 4, threshold: Int32Array.from({ length: 20 }, (_, c) => c - 3), actStep16: Uint32Array.from({ length: 20 }, (_, c) => 16 + c) };
   for (const seed of [1, 2]) {
     const tiles = [
       ...specializeConv(p, weights(9 * 3 * 20, seed), 4, true, 15, 'always')!,

@@ -55,7 +55,7 @@ describe('serializeModel / deserializeModel', () => {
     expect(json.weightsManifest).toEqual([
       { name: 'layers/0/weights', dtype: 'int8', offset: 0, length: 2 },
       { name: 'layers/0/activation/threshold', dtype: 'int32', offset: 8, length: 2 },
-      { name: 'layers/0/activation/actStep16', dtype: 'uint16', offset: 16, length: 2 },
+      { name: 'layers/0/activation/actStep16', dtype: 'uint32', offset: 16, length: 2 },
       { name: 'layers/1/weights', dtype: 'int8', offset: 24, length: 18 },
     ]);
     expect(bin.byteLength).toBe(24 + 18);
@@ -63,6 +63,22 @@ describe('serializeModel / deserializeModel', () => {
     expect(Array.from(bin.subarray(8, 12))).toEqual([0x00, 0x00, 0x00, 0xc0]);
     expect(json.layers[0]).toMatchObject({ activation: { bits: 4 } });
     expect(JSON.stringify(json)).not.toMatch(/"(weights|depthwise|pointwise|threshold|actStep16)":/);
+  });
+
+  it('reads the uint16 actStep16 of files written before act_step reached 65535.9375, widened', () => {
+    const { json, bin } = serializeModel(edgeModel());
+    const entry = json.weightsManifest[2]!;
+    expect(entry.name).toBe('layers/0/activation/actStep16');
+    // the same steps as a legacy file stored them: two little-endian uint16 at the entry's offset
+    const steps = Array.from(new Uint32Array(bin.slice(16, 24).buffer));
+    const legacy = bin.slice();
+    new DataView(legacy.buffer).setUint16(16, steps[0]!, true);
+    new DataView(legacy.buffer).setUint16(18, steps[1]!, true);
+    legacy.fill(0, 20, 24);
+    const spec = deserializeModel({ ...json, weightsManifest: json.weightsManifest.map((e) => (e === entry ? { ...e, dtype: 'uint16' as const } : e)) }, legacy);
+    const act = (spec.layers[0] as { activation: { actStep16: Uint32Array } }).activation;
+    expect(act.actStep16).toBeInstanceOf(Uint32Array);
+    expect(Array.from(act.actStep16)).toEqual([65535, 1]);
   });
 
   it('reads a .bin that is a view into a larger buffer', () => {
@@ -123,7 +139,7 @@ describe('deserializeModel errors name the file and the field', () => {
     const { json, bin } = pair();
     json.weightsManifest[1]!.dtype = 'float32' as never;
     expect(messageOf(() => deserializeModel(json, bin, 'edge.json')))
-      .toBe(`edge.json: weightsManifest[1].dtype is "float32", expected one of 'int8', 'int32', 'uint16'`);
+      .toBe(`edge.json: weightsManifest[1].dtype is "float32", expected one of 'int8', 'int32', 'uint32', 'uint16'`);
     json.weightsManifest[1]!.dtype = 'int8';
     expect(messageOf(() => deserializeModel(json, bin, 'edge.json')))
       .toBe(`edge.json: weightsManifest[1].dtype is "int8", expected 'int32' for layers/0/activation/threshold`);

@@ -66,7 +66,7 @@ describe('validateModel accepts', () => {
     const fc = validateModel(spec).layers[3] as { weights: unknown; activation: { threshold: unknown; actStep16: unknown } };
     expect(fc.weights).toEqual(Int8Array.from([1, 2, 3, 4, 5, 6]));
     expect(fc.activation.threshold).toBeInstanceOf(Int32Array);
-    expect(fc.activation.actStep16).toEqual(Uint16Array.from([16, 65535]));
+    expect(fc.activation.actStep16).toEqual(Uint32Array.from([16, 65535]));
   });
 });
 
@@ -133,7 +133,7 @@ describe('validateModel rejects, naming layer and field', () => {
   it('threshold and actStep16 lengths other than the output channels', () => {
     expectError(edited(1, (l) => void ((l.activation as { threshold: unknown }).threshold = new Int32Array(3))),
       "layer 1 'conv1': activation.threshold is 3 values, expected one per output channel = 4");
-    expectError(edited(2, (l) => void ((l.activation as { actStep16: unknown }).actStep16 = new Uint16Array(4).fill(16))),
+    expectError(edited(2, (l) => void ((l.activation as { actStep16: unknown }).actStep16 = new Uint32Array(4).fill(16))),
       "layer 2 'sep2': activation.actStep16 is 4 values, expected one per output channel = 3");
   });
 
@@ -144,11 +144,11 @@ describe('validateModel rejects, naming layer and field', () => {
       "layer 1 'conv1': activation.threshold[2] is 2.5, expected an integer in [-2147483648, 2147483647]");
   });
 
-  it('actStep16 outside 1..65535', () => {
+  it('actStep16 outside 1..2^20-1 (act_step 1/16 to 65535.9375)', () => {
     expectError(edited(1, (l) => void ((l.activation as { actStep16: unknown }).actStep16 = [16, 0, 16, 16])),
-      "layer 1 'conv1': activation.actStep16[1] is 0, expected an integer in [1, 65535]");
-    expectError(edited(1, (l) => void ((l.activation as { actStep16: unknown }).actStep16 = [16, 16, 16, 65536])),
-      "layer 1 'conv1': activation.actStep16[3] is 65536, expected an integer in [1, 65535]");
+      "layer 1 'conv1': activation.actStep16[1] is 0, expected an integer in [1, 1048575]");
+    expectError(edited(1, (l) => void ((l.activation as { actStep16: unknown }).actStep16 = [16, 16, 16, 1048576])),
+      "layer 1 'conv1': activation.actStep16[3] is 1048576, expected an integer in [1, 1048575]");
   });
 
   it('a null activation on a middle layer', () => {
@@ -257,7 +257,7 @@ describe('validateModel rejects int32/u32 overflow risks', () => {
     expectError(spec, "layer 1 'gap': activation.actStep16[0] is 65535, and 65535 * 4096 (pooling area) * 17 = 4563333120, "
       + 'expected below 2^32 (u32 activation arithmetic)');
     // 15420 * 4096 * 17 = 1,073,725,440: fine
-    const ok = spec.layers[1] as { activation: { actStep16: Uint16Array } };
+    const ok = spec.layers[1] as { activation: { actStep16: Uint32Array } };
     ok.activation.actStep16[0] = 15420;
     expect(() => validateModel(spec)).not.toThrow();
   });

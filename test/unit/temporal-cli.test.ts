@@ -31,7 +31,7 @@ beforeAll(async () => {
     layers: [
       { name: 'c', kind: 'InputConvolutional', inputShape: [28, 28, 1], inputBits: 8, kernel: [3, 3], stride: 2, padding: 'same', filters: 4, weightBits: 4,
         weights: Int8Array.from({ length: 36 }, () => Math.round(rand() * 14 - 7)), pooling: { type: 'max', size: [2, 2], stride: [2, 2], padding: 'valid' },
-        activation: { bits: 4, threshold: new Int32Array(4).fill(200), actStep16: new Uint16Array(4).fill(2000) } },
+        activation: { bits: 4, threshold: new Int32Array(4).fill(200), actStep16: new Uint32Array(4).fill(2000) } },
       { name: 'fc', kind: 'FullyConnected', units: 10, weightBits: 4, weights: Int8Array.from({ length: 7 * 7 * 4 * 10 }, () => Math.round(rand() * 14 - 7)), activation: null },
     ],
   }, join(dir(), 'ir.json'))).json;

@@ -17,7 +17,7 @@ function activation(rand: () => number, c: number, bits: 1 | 2 | 4, tmax: number
   return {
     bits,
     threshold: Int32Array.from({ length: c }, () => Math.round((rand() * 1.5 - 0.5) * tmax)),
-    actStep16: Uint16Array.from({ length: c }, () => 1 + Math.floor(rand() * smax)),
+    actStep16: Uint32Array.from({ length: c }, () => 1 + Math.floor(rand() * smax)),
   };
 }
 
