@@ -96,8 +96,9 @@ describe('spikemesh convert and summary', () => {
     expect((await readdir(dir())).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 
-  it('usage errors: -o must end in .json, -o is required', async () => {
-    expect((await cli('convert', float, '-o', join(dir(), 'x.txt'))).code).toBe(2);
+  it('usage errors: -o names a model (not a directory or a .bin), -o is required', async () => {
+    expect((await cli('convert', float, '-o', join(dir(), 'x.bin'))).code).toBe(2);
+    expect((await cli('convert', float, '-o', `${dir()}/`)).code).toBe(2);
     expect((await cli('convert', float)).code).not.toBe(0);
   });
 

@@ -93,7 +93,7 @@ describe('every command: 0 success, 1 failure of the work, 2 bad usage', () => {
     await expectCode(['convert', float, '-o', out, '--wq', '4', '--aq', '4', '--scale', '255'], 0);
     await expectCode(['convert', float, '-o', join(dir(), 'never.json')], 1, 'the model cannot be converted');
     await expectCode(['convert', float], 2, /required option '-o, --output/);
-    await expectCode(['convert', float, '-o', join(dir(), 'x.txt')], 2);
+    await expectCode(['convert', float, '-o', join(dir(), 'x.bin')], 2);
     // the model does not even exist: the output is what is wrong, and it is said first
     await expectCode(['convert', join(dir(), 'absent.json'), '-o', join(nowhere, 'm.json')], 1,
       `-o ${join(nowhere, 'm.json')}: cannot write the model there: the directory ${nowhere} does not exist`);

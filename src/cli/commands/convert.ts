@@ -1,5 +1,6 @@
 // `spikemesh convert <model.json> -o <out.json>`: a quantized tfjs LayersModel (or a float one
-// with --wq/--aq) -> a spikemesh model (.json + .bin), written atomically.
+// with --wq/--aq) -> a spikemesh model (.json + .bin), written atomically. `-o name` without
+// .json writes name.json + name.bin.
 import type { Command } from 'commander';
 import { UsageError } from '../main.js';
 import { checkOutputFile } from './paths.js';
@@ -10,22 +11,30 @@ interface ConvertOpts extends TfjsModelOpts {
   inputBits: string;
 }
 
+/** -o: `name.json`, or `name` for name.json + name.bin; not a directory's name with a trailing separator, nor the .bin. */
+function modelOutput(o: string): string {
+  if (o.endsWith('.json')) return o;
+  if (/(^|[\\/])$/.test(o)) throw new UsageError(`-o ${o}: expected a file name (name.json, or name for name.json + name.bin)`);
+  if (o.endsWith('.bin')) throw new UsageError(`-o ${o}: name the model's .json (${o.replace(/\.bin$/, '.json')}); its .bin is written beside it`);
+  return `${o}.json`;
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('convert')
     .description('convert a quantized tfjs LayersModel (model.json + weights) to a spikemesh model')
     .argument('<model>', 'tfjs model.json (its weight files beside it)')
-    .requiredOption('-o, --output <out.json>', 'spikemesh model to write (.json, with its .bin beside it)')
+    .requiredOption('-o, --output <out.json>', 'spikemesh model to write: out.json with out.bin beside it (`-o out` writes the same)')
     .option('--input-bits <bits>', 'bits of the unsigned integer input', '8');
   addScalingOptions(addQuantizeOptions(cmd)).action(async (path: string, opts: ConvertOpts) => {
-    if (!opts.output.endsWith('.json')) throw new UsageError(`-o ${opts.output}: the output must end in .json`);
+    const output = modelOutput(opts.output);
     const inputBits = Number(opts.inputBits);
     if (!Number.isInteger(inputBits) || inputBits < 1 || inputBits > 8) {
       throw new UsageError(`--input-bits ${opts.inputBits}: expected an integer from 1 to 8`);
     }
     const quantization = quantizationFrom(opts);
     const inputScaling = scalingFrom(opts);
-    await checkOutputFile('-o', opts.output, 'model', [opts.output.replace(/\.json$/, '.bin')]);
+    await checkOutputFile('-o', output, 'model', [output.replace(/\.json$/, '.bin')]);
     await quietTfjs();
     const { loadTfjsModel, quantize, analyze, alignThresholds, hardwareIssues, formatCompatibilityIssue, ConversionError } = await import('../../convert.js');
     const { saveModel } = await import('../../index.js');
@@ -34,7 +43,7 @@ export function register(program: Command): void {
     if (opts.align) printAlignment(await alignThresholds(model, { inputScaling, inputBits }));
     const result = await analyze(model, { inputScaling, inputBits });
     if (!result.spec) throw new ConversionError(result.issues);
-    const files = await saveModel(result.spec, opts.output);
+    const files = await saveModel(result.spec, output);
     const out = process.stdout;
     out.write(`wrote ${files.json} and ${files.bin}\n`);
     for (const layer of result.spec.layers) {

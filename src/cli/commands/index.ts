@@ -9,5 +9,7 @@ import { register as quantize } from './quantize.js';
 import { register as sweep } from './sweep.js';
 import { register as evaluate } from './eval.js';
 import { register as bench } from './bench.js';
+import { register as finetune } from './finetune.js';
+import { register as reshape } from './reshape.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [devices, map, convert, check, summary, quantize, sweep, evaluate, bench];
+export const COMMANDS: Array<(program: Command) => void> = [devices, map, convert, check, summary, quantize, finetune, reshape, sweep, evaluate, bench];
