@@ -1,9 +1,11 @@
 // One config, two jobs:
 //  - `vite build` builds the Node/ESM library (one file per entry) and the CLI into dist/ (WGSL inlined via ?raw);
-//  - `vite` (dev server) serves the Chrome demos under demos/ from the same src/.
+//  - `vite` (dev server) serves the Chrome demos under demos/ from the same src/, with their
+//    data files (demos/vite-plugin.ts); their static build is vite.demos.config.ts.
 import { builtinModules } from 'node:module';
 import { defineConfig } from 'vite';
 import pkg from './package.json' with { type: 'json' };
+import { demoData } from './demos/vite-plugin.js';
 
 const external = [
   ...builtinModules,
@@ -16,6 +18,8 @@ export default defineConfig({
   // The dev server serves the demos: find their dependencies (also those imported on demand,
   // such as the `mnist` package) from the demo pages, before the first page load.
   optimizeDeps: { entries: ['demos/**/*.html'] },
+  // the dev server serves the demos' digits file; the library build emits nothing of it
+  plugins: [demoData(false)],
   build: {
     target: 'node20',
     outDir: 'dist',

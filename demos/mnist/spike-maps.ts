@@ -2,6 +2,7 @@
 // layer's spike count (non-zero outputs, as Model.statistics counts them). Activations run from 0
 // to 2^bits - 1; a potentials-only layer (no activation) is drawn signed, scaled by its largest |p|.
 import type { IntBatch, SummaryRow } from '../../src/index.js';
+import { colourScale, diverging, heat } from '../shared/colour.js';
 
 /** pixels per output neuron, chosen so a tile is about this wide */
 const TILE = 42;
@@ -23,18 +24,6 @@ export function spikesOf(out: IntBatch, s: number): number {
   let count = 0;
   for (let i = s * size; i < (s + 1) * size; i++) if (out.data[i] !== 0) count++;
   return count;
-}
-
-/** Black -> red -> yellow -> white for t in [0, 1]. */
-function heat(t: number): [number, number, number] {
-  const c = Math.max(0, Math.min(1, t)) * 3;
-  return [Math.min(1, c), Math.min(1, Math.max(0, c - 1)), Math.max(0, c - 2)].map((v) => Math.round(v * 255)) as [number, number, number];
-}
-
-/** Blue for negative, red for positive potentials, black at zero; t in [-1, 1]. */
-function diverging(t: number): [number, number, number] {
-  const a = Math.round(Math.min(1, Math.abs(t)) * 255);
-  return t < 0 ? [a >> 2, a >> 1, a] : [a, a >> 2, a >> 3];
 }
 
 function drawTiles(canvas: HTMLCanvasElement, out: IntBatch, s: number, colour: (v: number) => [number, number, number]): void {
@@ -79,15 +68,17 @@ export function showSpikeMaps(container: HTMLElement, layers: IntBatch[], rows: 
       if (row.actBits !== null) {
         const top = 2 ** row.actBits - 1;
         drawTiles(canvas, out, s, (v) => heat(v / top));
-        caption.textContent = `${row.name} (${row.kind}) ${out.shape.join('×')}: ${spikes} spikes of ${size} neurons, ${row.actBits}-bit`;
+        caption.textContent = `${row.name} (${row.kind}) ${out.shape.join('×')}: ${spikes} spikes (non-zero outputs) of ${size} neurons, ${row.actBits}-bit activations`;
+        figure.append(caption, canvas, colourScale(heat, '0', String(top), `activation level (${row.actBits}-bit: 0 to ${top})`));
+        return figure;
       } else {
         let peak = 1;
         for (let i = s * size; i < (s + 1) * size; i++) peak = Math.max(peak, Math.abs(out.data[i]!));
         drawTiles(canvas, out, s, (v) => diverging(v / peak));
         caption.textContent = `${row.name} (${row.kind}) ${out.shape.join('×')}: potentials (no activation), |p| up to ${peak}`;
+        figure.append(caption, canvas, colourScale(diverging, `−${peak}`, `+${peak}`, 'integer potential (blue negative, black 0, red positive)', -1));
+        return figure;
       }
-      figure.append(caption, canvas);
-      return figure;
     }),
   );
   return maps;

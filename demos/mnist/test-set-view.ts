@@ -11,7 +11,7 @@ const MAX_THUMBNAILS = 120;
 export function showConfusion(table: HTMLTableElement, confusion: ConfusionMatrix): void {
   const k = confusion.classes;
   const head = document.createElement('tr');
-  head.append(th('true \\ predicted'), ...Array.from({ length: k }, (_, p) => th(String(p))), th('recall'));
+  head.append(th('true \\ predicted (digits)'), ...Array.from({ length: k }, (_, p) => th(String(p))), th('recall (%)'));
   const rows = confusion.rows().map((counts, label) => {
     const tr = document.createElement('tr');
     tr.append(th(String(label)));
@@ -40,7 +40,7 @@ export function showConfusion(table: HTMLTableElement, confusion: ConfusionMatri
 /** Spikes (non-zero outputs) per digit and sparsity, per layer, from Model.statistics. */
 export function showStatistics(table: HTMLTableElement, stats: LayerStatistics[]): void {
   const head = document.createElement('tr');
-  head.append(th('layer'), th('kind'), th('neurons'), th('spikes per digit'), th('sparsity'));
+  head.append(th('layer'), th('kind'), th('neurons (per digit)'), th('spikes per digit'), th('sparsity (% zero)'));
   const rows = stats.map((s) => {
     const tr = document.createElement('tr');
     tr.append(th(s.name));

@@ -25,6 +25,8 @@ export interface TestSetProgress {
   correct: number;
   /** samples per second so far (all but the reference's time) */
   samplesPerSecond: number;
+  /** samples per second after the first batch (which pays for pipeline creation), once known */
+  steadySamplesPerSecond?: number;
 }
 
 export interface TestSetRun {
@@ -38,6 +40,12 @@ export interface TestSetRun {
   /** samples per second inside model.forward (upload, every layer, readback) */
   samplesPerSecond: number;
   seconds: number;
+  /** the first batch, which pays for GPU pipeline creation and first uploads (wall clock) */
+  warmup: { n: number; seconds: number };
+  /** digits per second after the first batch (wall clock, the reference's time left out); null with one batch */
+  steadySamplesPerSecond: number | null;
+  /** the run was stopped before `limit` digits */
+  stopped: boolean;
   misclassified: Misclassified[];
   /** the model's spikes per layer over exactly these digits */
   statistics: LayerStatistics[];
@@ -56,10 +64,12 @@ export interface TestSetOptions {
   /** a model with backend 'reference' to run on the same batches */
   reference?: Model;
   onProgress?: (p: TestSetProgress) => void;
+  /** polled before each batch: true ends the run after the batches done so far */
+  stop?: () => boolean;
 }
 
 /** The dataset with each batch it hands out kept, so the images of a batch's errors can be copied. */
-function tapped(dataset: ImageDataset): { dataset: ImageDataset; current: () => ImageBatch | undefined } {
+function tapped(dataset: ImageDataset, stop: () => boolean, breathe: boolean): { dataset: ImageDataset; current: () => ImageBatch | undefined } {
   let current: ImageBatch | undefined;
   return {
     current: () => current,
@@ -70,6 +80,9 @@ function tapped(dataset: ImageDataset): { dataset: ImageDataset; current: () => 
       classes: dataset.classes,
       async *batches(opts) {
         for await (const b of dataset.batches(opts)) {
+          // the reference backend computes synchronously: let the page repaint and see Stop between batches
+          if (breathe) await new Promise((r) => setTimeout(r, 0));
+          if (stop()) return;
           current = b;
           yield b;
         }
@@ -79,7 +92,9 @@ function tapped(dataset: ImageDataset): { dataset: ImageDataset; current: () => 
 }
 
 export async function runTestSet(model: Model, source: ImageDataset, opts: TestSetOptions): Promise<TestSetRun> {
-  const { dataset, current } = tapped(source);
+  const { dataset, current } = tapped(source, opts.stop ?? (() => false), model.backend === 'reference');
+  let warmup: { n: number; seconds: number; at: number } | undefined;
+  let lastDone = 0;
   const labels: number[] = [];
   const predictions: number[] = [];
   const misclassified: Misclassified[] = [];
@@ -123,7 +138,10 @@ export async function runTestSet(model: Model, source: ImageDataset, opts: TestS
     // the final figure is the evaluation's, over model.forward only
     onProgress: (done, total) => {
       const ms = performance.now() - t0 - referenceMs;
-      opts.onProgress?.({ done, total, correct, samplesPerSecond: ms > 0 ? (1000 * done) / ms : 0 });
+      warmup ??= { n: done, seconds: ms / 1000, at: ms };
+      lastDone = done;
+      const steady = done > warmup.n && ms > warmup.at ? (1000 * (done - warmup.n)) / (ms - warmup.at) : undefined;
+      opts.onProgress?.({ done, total, correct, samplesPerSecond: ms > 0 ? (1000 * done) / ms : 0, steadySamplesPerSecond: steady });
     },
   });
   return {
@@ -135,6 +153,11 @@ export async function runTestSet(model: Model, source: ImageDataset, opts: TestS
     confusion: result.confusion!,
     samplesPerSecond: result.samplesPerSecond,
     seconds: result.seconds,
+    warmup: { n: warmup?.n ?? 0, seconds: warmup?.seconds ?? 0 },
+    steadySamplesPerSecond: warmup && lastDone > warmup.n
+      ? (lastDone - warmup.n) / ((performance.now() - t0 - referenceMs) / 1000 - warmup.seconds)
+      : null,
+    stopped: result.n < opts.limit,
     misclassified,
     statistics: result.statistics,
     reference: reference ? { predictions: refPredictions, outputsDiffer, seconds: result.compared.reference!.seconds } : undefined,

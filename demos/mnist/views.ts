@@ -10,19 +10,28 @@ export function drawDigit(canvas: HTMLCanvasElement, pixels: Uint8Array): void {
   canvas.getContext('2d')!.putImageData(image, 0, 0);
 }
 
-/**
- * One labelled bar per class. The scores are predict()'s rescaled potentials (any sign), so the
- * bars run from min(0, lowest score) to the highest score.
- */
-export function showScores(container: HTMLElement, scores: ArrayLike<number>, predicted: number): void {
+/** Softmax of the scores (shifted by their maximum, so large potentials do not overflow). */
+export function softmax(scores: ArrayLike<number>): number[] {
   const values = Array.from(scores);
-  const lo = Math.min(0, ...values);
-  const hi = Math.max(...values, lo + 1e-9);
+  const top = Math.max(...values);
+  const e = values.map((v) => Math.exp(v - top));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
+/**
+ * One labelled bar per class: the softmax of predict()'s rescaled potentials, as a share from
+ * 0 to 100% (bars start at zero); the potential itself is in the row's title.
+ */
+export function showScores(container: HTMLElement, scores: ArrayLike<number>, predicted: number): number[] {
+  const values = Array.from(scores);
+  const probs = softmax(values);
   container.replaceChildren(
-    ...values.map((v, k) => {
+    ...probs.map((p, k) => {
       const row = document.createElement('div');
       row.className = k === predicted ? 'score best' : 'score';
       row.dataset.class = String(k);
+      row.title = `class ${k}: rescaled potential ${values[k]!.toFixed(3)}, softmax ${(100 * p).toFixed(2)}%`;
       const label = document.createElement('span');
       label.className = 'label';
       label.textContent = String(k);
@@ -30,13 +39,14 @@ export function showScores(container: HTMLElement, scores: ArrayLike<number>, pr
       track.className = 'track';
       const bar = document.createElement('span');
       bar.className = 'bar';
-      bar.style.width = `${(100 * (v - lo)) / (hi - lo)}%`;
+      bar.style.width = `${100 * p}%`;
       track.append(bar);
       const value = document.createElement('span');
       value.className = 'value';
-      value.textContent = v.toFixed(2);
+      value.textContent = `${(100 * p).toFixed(1)}%`;
       row.append(label, track, value);
       return row;
     }),
   );
+  return probs;
 }

@@ -22,12 +22,15 @@ export interface PlottedChart {
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 /** the source networks' lines: neutral colours, apart from the runs' */
 const SOURCE_COLOURS = ['#555555', '#b8860b', '#17becf'];
-const DASH = [6, 4];
+/** the source lines' dash patterns: different for each, so lines that coincide stay visible */
+const DASHES = [[8, 6], [2, 4], [14, 4, 2, 4]];
 
 interface Line {
   label: string;
   colour: string;
   dashed: boolean;
+  /** index among the dashed lines */
+  dash?: number;
   /** y at x, or a constant for the whole axis */
   y: ((t: number) => number | null) | number;
 }
@@ -48,7 +51,7 @@ function sourceLines(runs: PlottedRun[], label: (r: PlottedRun) => string, value
   for (const r of runs) {
     const y = value(r);
     const key = `${label(r)}|${y}`;
-    if (y !== null && !seen.has(key)) seen.set(key, { label: label(r), colour: SOURCE_COLOURS[seen.size % SOURCE_COLOURS.length]!, dashed: true, y });
+    if (y !== null && !seen.has(key)) seen.set(key, { label: label(r), colour: SOURCE_COLOURS[seen.size % SOURCE_COLOURS.length]!, dashed: true, dash: seen.size, y });
   }
   return [...seen.values()];
 }
@@ -73,7 +76,7 @@ interface Format {
   value: (v: number) => string;
 }
 const PERCENT: Format = { tick: (v) => `${Math.round(100 * v)}%`, value: (v) => `${(100 * v).toFixed(2)}%` };
-const MEGA: Format = { tick: (v) => `${Number((v / 1e6).toPrecision(3))} M`, value: (v) => `${(v / 1e6).toFixed(3)} M` };
+const MEGA: Format = { tick: (v) => `${Number((v / 1e6).toPrecision(3))} M`, value: (v) => `${(v / 1e6).toFixed(3)} million` };
 
 function draw(target: HTMLElement, title: string, yLabel: string, format: Format, x: number[], lines: Line[]): uPlot {
   const data: uPlot.AlignedData = [x, ...lines.map((l) => x.map((t) => (typeof l.y === 'number' ? l.y : l.y(t))))];
@@ -83,18 +86,18 @@ function draw(target: HTMLElement, title: string, yLabel: string, format: Format
     height: 300,
     scales: { x: { time: false, distr: 3, log: 2 } },
     axes: [
-      { label: 'timesteps T', values: (_u, splits) => splits.map((v) => String(v)) },
-      { label: yLabel, size: 70, values: (_u, splits) => splits.map(format.tick) },
+      { label: 'timesteps T (log scale)', values: (_u, splits) => splits.map((v) => String(v)) },
+      { label: yLabel, size: 80, values: (_u, splits) => splits.map(format.tick) },
     ],
     series: [
       { label: 'T' },
       ...lines.map((l): uPlot.Series => ({
         label: l.label,
         stroke: l.colour,
-        width: 2,
+        width: l.dashed ? 2 + ((l.dash ?? 0) % 2) : 2,
         spanGaps: true,
         value: (_u, v) => (v === null ? '–' : format.value(v)),
-        ...(l.dashed ? { dash: DASH, points: { show: false } } : { points: { show: true, size: 6 } }),
+        ...(l.dashed ? { dash: DASHES[(l.dash ?? 0) % DASHES.length], points: { show: false } } : { points: { show: true, size: 6 } }),
       })),
     ],
   };
@@ -118,8 +121,8 @@ export class SweepPlots {
   show(runs: PlottedRun[]): { accuracy: PlottedChart; synops: PlottedChart } {
     for (const c of this.charts) c.destroy();
     const x = timesteps(runs);
-    const accuracy = draw(this.accuracyTarget, 'Accuracy versus timesteps', 'accuracy', PERCENT, x, accuracyLines(runs));
-    const synops = draw(this.synopsTarget, 'Synaptic operations per sample up to T', 'SynOps per sample', MEGA, x, synopsLines(runs));
+    const accuracy = draw(this.accuracyTarget, 'Accuracy versus timesteps', 'accuracy (% of digits)', PERCENT, x, accuracyLines(runs));
+    const synops = draw(this.synopsTarget, 'Synaptic operations per sample up to T', 'SynOps per sample (M = million)', MEGA, x, synopsLines(runs));
     this.charts = [accuracy, synops];
     return { accuracy: readBack(accuracy), synops: readBack(synops) };
   }

@@ -4,12 +4,13 @@
 // the calibration are loaded once and kept.
 import * as tf from '@tensorflow/tfjs';
 import { calibrateActivations, fetchTfjsModel, floatNetFromTfjs, floatPredict, type Calibration, type FloatNet } from '../../src/convert.js';
-import { Model, type ImageDataset } from '../../src/index.js';
+import { Model, type Backend, type ImageDataset } from '../../src/index.js';
 import { readoutAccuracy, spikingNetFromFloat, spikingNetFromModel, type NormMethod, type SpikingNet } from '../../src/temporal.js';
 import { readDigits, type Digits } from './digits.js';
 
-const FLOAT_URL = new URL('../../models/mnist-cnn/model.json', import.meta.url);
-const INTEGER_URL = new URL('../../models/mnist-cnn-q4.akida.json', import.meta.url);
+// relative to the page (dev server and static site alike; not bundled by vite)
+const FLOAT_URL = (): URL => new URL('../../models/mnist-cnn/model.json', location.href);
+export const INTEGER_URL = (): URL => new URL('../../models/mnist-cnn-q4.akida.json', location.href);
 /** the float model was trained on pixel / 255 */
 const INPUT_SCALE = 1 / 255;
 const PERCENTILE = 99.9;
@@ -49,15 +50,16 @@ export class NetSource {
   private float?: Promise<{ net: FloatNet; calibration: Calibration }>;
   private integer?: Promise<Model>;
 
-  constructor(private readonly dataset: () => Promise<ImageDataset>) {}
+  /** `backend`: where the integer model classifies the digits (the CPU reference without WebGPU) */
+  constructor(private readonly dataset: () => Promise<ImageDataset>, private readonly backend: Backend = 'webgpu') {}
 
   /** The spiking net for `choice` and its source network's accuracy on `digits`. */
   async build(choice: NetChoice, digits: Digits, progress: Progress): Promise<SweptNet> {
     if (choice === 'integer') {
       await progress('loading the integer model…');
-      this.integer ??= retryable(Model.fetch(INTEGER_URL, { backend: 'webgpu' }), () => (this.integer = undefined));
+      this.integer ??= retryable(Model.fetch(INTEGER_URL(), { backend: this.backend }), () => (this.integer = undefined));
       const model = await this.integer;
-      await progress('classifying the digits with the integer model (GPU forward)…');
+      await progress(`classifying the digits with the integer model (${this.backend === 'webgpu' ? 'GPU' : 'CPU reference'} forward)…`);
       const batch = { data: Int32Array.from(digits.images), n: digits.n, shape: digits.shape };
       const { accuracy } = await model.evaluate(batch, digits.labels);
       return { net: spikingNetFromModel(model.spec), sourceAccuracy: accuracy, sourceLabel: 'integer model' };
@@ -79,7 +81,7 @@ export class NetSource {
     await tf.setBackend('cpu');
     tf.enableProdMode();
     await progress('loading the float model…');
-    const net = floatNetFromTfjs(await fetchTfjsModel(FLOAT_URL.href));
+    const net = floatNetFromTfjs(await fetchTfjsModel(FLOAT_URL().href));
     await progress(`reading the last ${CALIBRATION_DIGITS} digits for the calibration…`);
     const dataset = await this.dataset();
     const cal = await readDigits(dataset, dataset.count - CALIBRATION_DIGITS, CALIBRATION_DIGITS);

@@ -38,8 +38,8 @@ export function checkpointTable(r: SweepReport): HTMLTableElement {
     row.spikes.toFixed(0),
   ]);
   const src = r.sourceAccuracy === null ? 'source accuracy unknown' : `source accuracy ${pct(r.sourceAccuracy)}`;
-  return table(['T', 'accuracy', 'vs source', 'MOps/sample', 'SynOps/sample', 'spikes/sample'], rows,
-    `Checkpoints: ${src}, ${mops(r.sourceMacs)} MMACs per sample (source network)`);
+  return table(['T (steps)', 'accuracy (%)', 'vs source (points)', 'MOps per sample (millions)', 'SynOps per sample (millions)', 'spikes per sample'], rows,
+    `Checkpoints: ${src}, ${mops(r.sourceMacs)} million MACs per sample (source network)`);
 }
 
 /** Spikes, firing rate (spikes per neuron per step) and the SynOps they cause, per layer over the whole run. */
@@ -48,5 +48,5 @@ export function layerTable(r: SweepReport): HTMLTableElement {
     ...(r.input.spikes ? [['input', '-', r.input.spikes.toFixed(0), '-', mops(r.input.synops)]] : []),
     ...r.layers.map((l) => [l.name, String(l.neurons), l.spikes.toFixed(0), l.rate.toFixed(4), mops(l.synops)]),
   ];
-  return table(['layer', 'neurons', 'spikes', 'rate/step', 'MSynOps out'], rows, `Layers over ${r.timesteps} steps (per sample)`);
+  return table(['layer', 'neurons (per sample)', 'spikes per sample', 'rate (spikes per neuron per step)', 'SynOps out per sample (millions)'], rows, `Layers over ${r.timesteps} steps (per sample)`);
 }

@@ -14,9 +14,10 @@ import { temporalStats } from '../kernels/temporal-stats.js';
 import { shapeSize, windowGeometry } from '../ir/shapes.js';
 import type { IntBatch, Shape3 } from '../ir/types.js';
 import { checkNet, normaliseCheckpoints, readoutUnits } from './net.js';
-import { VMAX } from './neuron.js';
-import { checkInput, emptyReadouts, emptyStats, fanOuts } from './simulate.js';
-import type { SpikingLayer, SpikingNet, TemporalOptions, TemporalResult } from './types.js';
+import { poolAndActivate } from '../reference/pool.js';
+import { charge, current, fire, reset, VMAX } from './neuron.js';
+import { checkInput, emptyReadouts, emptyRecording, emptyStats, fanOuts, recordedNeurons } from './simulate.js';
+import type { SpikingLayer, SpikingNet, TemporalOptions, TemporalRecording, TemporalResult } from './types.js';
 
 export interface GpuTemporalOptions {
   /** the largest buffer a chunk may use, in bytes (default 32 MiB, at most the adapter's binding limit) */
@@ -183,7 +184,13 @@ export class GpuSpikingNet {
     const maxInput = net.input.maxInput;
     const records = emptyReadouts(checkpoints, input.n, units);
     const stats = emptyStats(net, T, !rate);
-    const { samples: nc, steps: tc } = this.plan(input.n, T, checkpoints.length, !rate);
+    // a recording reads the readout layer at every step (checkpoints 1..T; the asked ones are
+    // picked from them), the recorded layer's spike words after each chunk of steps, and the
+    // readout layer's synaptic input, through which its membrane is followed (recordMembrane)
+    const recNeurons = opts.record ? recordedNeurons(net, opts.record) : null;
+    const recording = recNeurons ? emptyRecording(opts.record!.layer, recNeurons, T, input.n, units) : undefined;
+    const runCheckpoints = recording ? Array.from({ length: T }, (_, t) => t + 1) : checkpoints;
+    const { samples: nc, steps: tc } = this.plan(input.n, T, runCheckpoints.length, !rate);
     const frames = nc * tc;
 
     // chunk buffers
@@ -202,9 +209,9 @@ export class GpuSpikingNet {
     const pooled = this.plans.map((p) => (p.pool ? buf(frames * p.outWords * 4, `${p.layer.name}:pooled`) : null));
     const poolCounts = this.plans.map((p) => (p.pool ? buf(maxPoolCountBytes(p.pool, nc), `${p.layer.name}:pool-counts`) : null));
     const readout = buf(nc * lastPlan.padded * 3 * 4, 'readout');
-    const ckptBuf = runner.upload(Uint32Array.from(checkpoints), 'temporal:checkpoints');
+    const ckptBuf = runner.upload(Uint32Array.from(runCheckpoints), 'temporal:checkpoints');
     held.push(ckptBuf);
-    const recBuf = buf(checkpoints.length * nc * lastPlan.padded * 3 * 4, 'records');
+    const recBuf = buf(runCheckpoints.length * nc * lastPlan.padded * 3 * 4, 'records');
     const rows = 1 + 2 * L;
     const statsBuf = buf(rows * frames * 8, 'stats');
     // kernel params made once per run: the runner knows a params object's pipeline, so the
@@ -247,6 +254,8 @@ export class GpuSpikingNet {
             runner.workgroups(temporalConv, cp, m), `temporal:${this.plans[0]!.layer.name}:constant-current`);
         }
         device.queue.submit([setup.finish()]);
+        // the readout layer's membranes of this chunk's samples, followed on the CPU when recording
+        const membrane = recording ? Int32Array.from({ length: m * units }, (_, j) => lastPlan.layer.neurons.v0[j % lastPlan.layer.neuronShape[2]]!) : null;
 
         for (let t0 = 0; t0 < T; t0 += tc) {
           const k0 = Math.min(tc, T - t0);
@@ -275,7 +284,7 @@ export class GpuSpikingNet {
             const gain = k === 0 && rate ? p.layer.neurons.gain * maxInput : p.layer.neurons.gain;
             const last = k === L - 1;
             runner.dispatch(enc, temporalScan, sp, {
-              dyn: uni([m, k0, t0, gain, checkpoints.length], `${name}:scan:dyn`), syn: constant ? constSyn! : syn, bias: this.bias[k]!, theta: this.theta[k]!,
+              dyn: uni([m, k0, t0, gain, runCheckpoints.length], `${name}:scan:dyn`), syn: constant ? constSyn! : syn, bias: this.bias[k]!, theta: this.theta[k]!,
               v: v[k]!, spikes: spikes[k]!,
               // only the readout layer records; the others bind small dummies
               readout: last ? readout : this.dummies[0]!, checkpoints: last ? ckptBuf : this.dummies[1]!, records: last ? recBuf : this.dummies[2]!,
@@ -303,12 +312,25 @@ export class GpuSpikingNet {
             add(1 + 2 * k, stats.layers[k]!.spikes, 0);
             add(p.pool ? 2 + 2 * k : 1 + 2 * k, stats.layers[k]!.synops, 1);
           });
+          if (recording) {
+            const rp = this.plans[recording.layer]!;
+            const words = new Uint32Array(await runner.read(spikes[recording.layer]!, f * rp.spikeWords * 4, 'temporal:recorded-spikes'));
+            unpackRecorded(recording, rp, words, input.n, s0, m, t0, k0);
+            const lastConstant = L === 1 && !rate;
+            const synSrc = lastConstant ? constSyn! : syn;
+            const frames = lastConstant ? m : f;
+            const values = new Int32Array(await runner.read(synSrc, frames * lastPlan.potential * 4, 'temporal:readout-synaptic'));
+            const gain = L === 1 && rate ? lastPlan.layer.neurons.gain * maxInput : lastPlan.layer.neurons.gain;
+            recordMembrane(recording, lastPlan.layer, values, membrane!, gain, lastConstant, resetZero, s0, m, t0, k0);
+          }
         }
         // records [checkpoint][sample][position][group of 4 channels] x (count, charge, first) x 4
-        const rec = new Int32Array(await runner.read(recBuf, checkpoints.length * m * lastPlan.padded * 12, 'temporal:records'));
+        const rec = new Int32Array(await runner.read(recBuf, runCheckpoints.length * m * lastPlan.padded * 12, 'temporal:records'));
         const c = lastPlan.layer.neuronShape[2];
         const cp = paddedChannels(c);
-        records.forEach((r, ci) => {
+        // records[i] is the i-th run checkpoint: the asked ones, or every step when recording
+        const targets = recording ? recording.steps : records;
+        targets.forEach((r, ci) => {
           for (let j = 0; j < m * units; j++) {
             const pos = Math.floor(j / c), ch = j % c;
             const i = ((ci * m * lastPlan.padded + pos * cp + (ch - (ch % 4))) * 3) + (ch % 4);
@@ -318,16 +340,81 @@ export class GpuSpikingNet {
             r.firstSpike[o] = rec[i + 8]!;
           }
         });
+        if (recording) {
+          for (const r of records) {
+            const step = recording.steps[r.t - 1]!;
+            const span = [s0 * units, (s0 + m) * units] as const;
+            r.count.set(step.count.subarray(...span), span[0]);
+            r.charge.set(step.charge.subarray(...span), span[0]);
+            r.firstSpike.set(step.firstSpike.subarray(...span), span[0]);
+          }
+        }
       }
     } finally {
       runner.release(...held);
     }
-    return { n: input.n, units, checkpoints: records, stats };
+    return { n: input.n, units, checkpoints: records, stats, ...(recording && { recording }) };
   }
 
   /** Gives the net's weight and table buffers back to the runner's pool. */
   dispose(): void {
     this.runner.release(...this.weights, ...this.bias, ...this.theta, ...this.fanout, this.inputFanout, ...this.dummies);
+  }
+}
+
+/** Copies the recorded neurons' bits of a chunk's spike words ([tt][sample][pixel][word]) into the recording. */
+function unpackRecorded(rec: TemporalRecording, p: TemporalLayerPlan, words: Uint32Array, n: number, s0: number, m: number, t0: number, k0: number): void {
+  const c = p.layer.neuronShape[2];
+  const W = spikeWords(c);
+  const J = rec.neurons.length;
+  for (let tt = 0; tt < k0; tt++) {
+    for (let s = 0; s < m; s++) {
+      const frame = (tt * m + s) * p.spikeWords;
+      const at = ((t0 + tt) * n + s0 + s) * J;
+      for (let j = 0; j < J; j++) {
+        const i = rec.neurons[j]!;
+        const pix = Math.floor(i / c), ch = i % c;
+        rec.spikes[at + j] = (words[frame + pix * W + (ch >> 5)]! >>> (ch & 31)) & 1;
+      }
+    }
+  }
+}
+
+/**
+ * The readout layer's membranes over a chunk of steps, from the synaptic input the GPU computed
+ * for it (its [frame][position][padded channels] buffer): the integrate-and-fire recurrence of
+ * the reference (neuron.ts) over its few neurons, on the CPU. The GPU's scan keeps v in
+ * registers and writes only spikes and readouts; this reproduces v exactly from the same input.
+ */
+function recordMembrane(
+  rec: TemporalRecording, layer: SpikingLayer, values: Int32Array, v: Int32Array, gain: number,
+  constant: boolean, resetZero: boolean, s0: number, m: number, t0: number, k0: number,
+): void {
+  const [ph, pw, pc] = layer.potential;
+  const cp = paddedChannels(pc);
+  const c = layer.neuronShape[2];
+  const units = v.length / m;
+  const { bias, theta } = layer.neurons;
+  const frameInput = (frame: number): Int32Array => {
+    const p = new Int32Array(ph * pw * pc);
+    for (let pos = 0; pos < ph * pw; pos++) {
+      for (let ch = 0; ch < pc; ch++) p[pos * pc + ch] = values[(frame * ph * pw + pos) * cp + ch]!;
+    }
+    return layer.sumPool ? poolAndActivate(p, layer.potential, layer.sumPool, null) : p;
+  };
+  const constantInputs = constant ? Array.from({ length: m }, (_, s) => frameInput(s)) : null;
+  for (let tt = 0; tt < k0; tt++) {
+    const out = rec.steps[t0 + tt]!.membrane;
+    for (let s = 0; s < m; s++) {
+      const I = constantInputs ? constantInputs[s]! : frameInput(tt * m + s);
+      for (let j = 0; j < units; j++) {
+        const ch = j % c;
+        let vj = charge(v[s * units + j]!, current(gain, I[j]!, bias[ch]!));
+        if (theta && fire(vj, theta[ch]!)) vj = reset(vj, theta[ch]!, resetZero ? 'zero' : 'subtract');
+        v[s * units + j] = vj;
+      }
+      out.set(v.subarray(s * units, (s + 1) * units), (s0 + s) * units);
+    }
   }
 }
 

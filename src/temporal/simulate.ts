@@ -10,7 +10,17 @@ import { checkNet, normaliseCheckpoints, readoutUnits } from './net.js';
 import { charge, current, fire, reset } from './neuron.js';
 import { bernoulli, spikeProbability23, spikeRandom } from './rng.js';
 import { fanOut, synapseMacs } from './synops.js';
-import type { Readouts, SpikingLayer, SpikingNet, TemporalOptions, TemporalResult, TemporalStats } from './types.js';
+import type {
+  Readouts,
+  RecordedStep,
+  SpikingLayer,
+  SpikingNet,
+  TemporalOptions,
+  TemporalRecording,
+  TemporalRecordOptions,
+  TemporalResult,
+  TemporalStats,
+} from './types.js';
 
 /** The synaptic input of a layer for one frame of input spikes (or values): the integer convolution of src/reference. */
 export function synapticInput(layer: SpikingLayer, x: Int32Array): Int32Array {
@@ -62,6 +72,29 @@ export function fanOuts(net: SpikingNet): { input: Uint32Array; layers: Uint32Ar
   };
 }
 
+/** Checks TemporalOptions.record against the net; the recorded neuron indices. */
+export function recordedNeurons(net: SpikingNet, record: TemporalRecordOptions): Int32Array {
+  const L = net.layers.length;
+  if (!Number.isInteger(record.layer) || record.layer < 0 || record.layer >= L) {
+    throw new RangeError(`record.layer is ${record.layer}, expected a layer index 0..${L - 1}`);
+  }
+  const size = shapeSize(net.layers[record.layer]!.neuronShape);
+  const neurons = record.neurons ?? Array.from({ length: size }, (_, i) => i);
+  for (const j of neurons) {
+    if (!Number.isInteger(j) || j < 0 || j >= size) {
+      throw new RangeError(`record.neurons holds ${j}, expected neuron indices 0..${size - 1} of layer '${net.layers[record.layer]!.name}'`);
+    }
+  }
+  return Int32Array.from(neurons);
+}
+
+/** An empty recording of `timesteps` steps of n samples (firstSpike -1). */
+export function emptyRecording(layer: number, neurons: Int32Array, timesteps: number, n: number, units: number): TemporalRecording {
+  const steps: RecordedStep[] = emptyReadouts(Array.from({ length: timesteps }, (_, t) => t + 1), n, units)
+    .map((r) => ({ ...r, membrane: new Int32Array(n * units) }));
+  return { layer, neurons, spikes: new Uint8Array(timesteps * n * neurons.length), steps };
+}
+
 /** Runs the batch for `timesteps` steps and records the last layer at every checkpoint. */
 export function simulate(net: SpikingNet, input: IntBatch, opts: TemporalOptions): TemporalResult {
   checkNet(net);
@@ -81,6 +114,8 @@ export function simulate(net: SpikingNet, input: IntBatch, opts: TemporalOptions
   const stats = emptyStats(net, T, !rate);
   const fans = fanOuts(net);
   const inputC = net.input.shape[2];
+  const recNeurons = opts.record ? recordedNeurons(net, opts.record) : null;
+  const recording = recNeurons ? emptyRecording(opts.record!.layer, recNeurons, T, input.n, units) : undefined;
 
   for (let s = 0; s < input.n; s++) {
     const x = input.data.subarray(s * inSize, (s + 1) * inSize);
@@ -135,6 +170,18 @@ export function simulate(net: SpikingNet, input: IntBatch, opts: TemporalOptions
           }
           vk[j] = vj;
         }
+        if (recording && k === recording.layer) {
+          const J = recNeurons!.length;
+          const at = (t * input.n + s) * J;
+          for (let j = 0; j < J; j++) recording.spikes[at + j] = sp[recNeurons![j]!]!;
+        }
+        if (recording && k === last) {
+          const step = recording.steps[t]!;
+          step.count.set(count, s * units);
+          step.charge.set(chg, s * units);
+          step.firstSpike.set(first, s * units);
+          step.membrane.set(vk, s * units);
+        }
         let out = sp;
         if (layer.maxPool) {
           out = new Int32Array(shapeSize(layer.output));
@@ -157,5 +204,5 @@ export function simulate(net: SpikingNet, input: IntBatch, opts: TemporalOptions
       }
     }
   }
-  return { n: input.n, units, checkpoints: records, stats };
+  return { n: input.n, units, checkpoints: records, stats, ...(recording && { recording }) };
 }

@@ -100,6 +100,36 @@ export interface TemporalOptions {
   checkpoints?: number[];
   /** global index of the first sample of the batch (the RNG counter), default 0 */
   sampleOffset?: number;
+  /**
+   * Record the run step by step (for plots of one or a few samples: the recording holds
+   * T x n x neurons spikes): the spikes of layer `layer` (before its max pooling) at every
+   * step, restricted to `neurons` (indices into the layer's neuronShape, NHWC; default all),
+   * and the readout (last) layer's state after every step. Returned as TemporalResult.recording.
+   */
+  record?: TemporalRecordOptions;
+}
+
+export interface TemporalRecordOptions {
+  /** index of the layer whose spikes are recorded */
+  layer: number;
+  /** neuron indices within the layer (NHWC flat index into neuronShape); default every neuron */
+  neurons?: number[];
+}
+
+/** The readout layer after step t: Readouts plus its membrane potential ([n][neurons], NHWC). */
+export interface RecordedStep extends Readouts {
+  /** membrane potential v after step t (after a reset), per sample and neuron */
+  membrane: Int32Array;
+}
+
+export interface TemporalRecording {
+  layer: number;
+  /** the recorded neurons of that layer (indices into its neuronShape, NHWC) */
+  neurons: Int32Array;
+  /** spikes[(t * n + s) * neurons.length + j]: 1 when neuron neurons[j] of sample s fired at step t (0-based) */
+  spikes: Uint8Array;
+  /** the readout layer after each step: steps[t - 1] is its state after t steps, t = 1..T */
+  steps: RecordedStep[];
 }
 
 /** The last layer's state after `t` steps, per sample and neuron ([n][neurons], NHWC). */
@@ -138,4 +168,6 @@ export interface TemporalResult {
   units: number;
   checkpoints: Readouts[];
   stats: TemporalStats;
+  /** present when TemporalOptions.record asked for it */
+  recording?: TemporalRecording;
 }

@@ -1,9 +1,11 @@
 // Browser test harness: a vite dev server over the repository (the demos as users run them)
 // and headless Chromium driven by puppeteer-core, with WebGPU on SwiftShader (DESIGN.md 6).
 import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { createServer, type ViteDevServer } from 'vite';
@@ -17,14 +19,13 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * SwiftShader's Vulkan. SPIKEMESH_BROWSER_ADAPTER=hardware drops the SwiftShader flags to use
  * the machine's GPU. The rest keeps a test browser quiet and off the network.
  */
-export function chromiumArgs(): string[] {
+export function chromiumArgs(webgpu = true): string[] {
   const swiftshader = process.env.SPIKEMESH_BROWSER_ADAPTER !== 'hardware';
   return [
     '--headless=new',
     '--no-sandbox', // root in containers and CI
-    '--enable-unsafe-webgpu',
-    ...(swiftshader ? ['--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader'] : []),
-    '--enable-features=Vulkan',
+    // without webgpu: none of the WebGPU flags, and WebGPU switched off, as in a browser that lacks it
+    ...(webgpu ? ['--enable-unsafe-webgpu', ...(swiftshader ? ['--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader'] : []), '--enable-features=Vulkan'] : ['--disable-features=WebGPU']),
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
@@ -57,14 +58,15 @@ export async function startDevServer(): Promise<{ url: string; server: ViteDevSe
   return { url: `http://localhost:${port}`, server };
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** `webgpu: false` starts Chromium without the WebGPU flags (the pages' no-WebGPU path). */
+export async function launchChromium(webgpu = true): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: run 'npm run setup' (apt-get install chromium) or set CHROMIUM_PATH`);
   }
   return puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: chromiumArgs(),
+    args: chromiumArgs(webgpu),
     // no userDataDir: puppeteer makes a fresh profile per launch and removes it on close
     protocolTimeout: 180_000,
   });
@@ -111,7 +113,7 @@ export interface DemoBrowser {
  * Registers the hooks that start the dev server and Chromium before a test file's tests and
  * close them after; a file's own beforeAll (registered after this call) runs once they are up.
  */
-export function useDemoBrowser(): DemoBrowser {
+export function useDemoBrowser(options: { webgpu?: boolean } = {}): DemoBrowser {
   let server: ViteDevServer | undefined;
   let browser: Browser | undefined;
   let base = '';
@@ -119,7 +121,7 @@ export function useDemoBrowser(): DemoBrowser {
     const dev = await startDevServer();
     server = dev.server;
     base = dev.url;
-    browser = await launchChromium();
+    browser = await launchChromium(options.webgpu ?? true);
   }, 150_000);
   afterAll(async () => {
     await browser?.close();
@@ -140,4 +142,38 @@ export async function demoLinks(d: DemoBrowser): Promise<{ links: (string | null
   const links = await page.$$eval('ul.demos a', (as) => as.map((a) => a.getAttribute('href')));
   await page.close();
   return { links, errors };
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
+  '.bin': 'application/octet-stream', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png',
+};
+
+/**
+ * A plain static file server over `dir` (node:http, what any host does: files by path,
+ * index.html for a directory, 404 otherwise), at http://localhost:<port>.
+ */
+export async function serveStatic(dir: string): Promise<{ url: string; server: Server }> {
+  const root = resolve(dir);
+  const server = createHttpServer((req, res) => {
+    void (async () => {
+      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+      let file = normalize(join(root, path));
+      if (file !== root && !file.startsWith(root + sep)) {
+        res.writeHead(403).end();
+        return;
+      }
+      if (path.endsWith('/')) file = join(file, 'index.html');
+      try {
+        const body = await readFile(file);
+        res.writeHead(200, { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length });
+        res.end(body);
+      } catch {
+        res.writeHead(404).end('not found');
+      }
+    })();
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, 'localhost', r));
+  return { url: `http://localhost:${port}`, server };
 }

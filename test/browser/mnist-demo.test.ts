@@ -98,9 +98,13 @@ describe('MNIST demo in Chromium', () => {
     expect(c.layers[0]!.spikes).toBeGreaterThan(0);
     expect(await page!.$eval('#predicted', (el) => el.textContent)).toBe(String(c.predicted));
     expect(await page!.$$eval('#scores .score', (rows) => rows.length)).toBe(10);
-    const canvases = await page!.$$eval('#maps figure canvas', (cs) => cs.map((cv) => [(cv as HTMLCanvasElement).width, (cv as HTMLCanvasElement).height]));
+    const canvases = await page!.$$eval('#maps figure > canvas', (cs) => cs.map((cv) => [(cv as HTMLCanvasElement).width, (cv as HTMLCanvasElement).height]));
     expect(canvases).toHaveLength(4);
     for (const [w, h] of canvases) expect(w! * h!).toBeGreaterThan(0);
+    // every heat map has its colour scale
+    expect(await page!.$$eval('#maps figure .colour-scale', (s) => s.length)).toBe(4);
+    // the class probabilities are a softmax of the scores
+    expect(c.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     const shot = join(screenshotDir(), 'mnist-demo.png');
     await page!.evaluate(() => window.scrollTo(0, 0));
     await page!.screenshot({ path: shot, fullPage: true });
