@@ -24,10 +24,10 @@ import { ModelError, validateModel } from '../ir/validate.js';
 import type { FloatGraph, GraphLayerOf } from '../io/graph.js';
 import { floatGraphFromTfjs } from '../io/tfjs.js';
 import { parseBlocks, isFloatNeural, isFloatRelu, type Block } from './blocks.js';
-import { foldActivation, foldPredictScale, type BatchNormParams, type FoldInput } from './fold.js';
+import { foldActivation, foldAkidaPredictScale, foldPredictScale, type BatchNormParams, type FoldInput } from './fold.js';
 import { ConversionError, type CompatibilityIssue } from './issues.js';
 import { quantizeWeights, stepWidth, type WeightQuantizer } from './qlayers.js';
-import { quantize, type QuantizeOptions } from './quantize.js';
+import { quantize, type BnFold, type QuantizeOptions } from './quantize.js';
 
 export interface ConvertOptions {
   /** integer input = round(scale * float input + shift); default { scale: 1, shift: 0 } */
@@ -38,6 +38,16 @@ export interface ConvertOptions {
   quantization?: QuantizeOptions;
   /** model name in the IR; default the tfjs model's name */
   name?: string;
+  /**
+   * Where BatchNormalization goes (QuantizeOptions.bnFold; this one wins when both are given).
+   * 'weights' (cnn2snn 2.x): folded into the float weights when quantizing; a last layer without
+   * activation then gets cnn2snn's predict constants, threshold floor(-a*sf*b) and act_step a*sf.
+   * 'threshold' (cnn2snn 1.x): BatchNorm folded into the integer thresholds and steps, and a last
+   * layer without activation gets spikemesh's normalised predict unit (foldPredictScale).
+   * Default: 'threshold' when the model to convert still has a BatchNorm (an already quantized
+   * model keeps its fold), else 'weights'.
+   */
+  bnFold?: BnFold;
 }
 
 export interface ConversionResult {
@@ -86,11 +96,35 @@ export async function analyze(model: tf.LayersModel, options: ConvertOptions = {
     return { spec: null, issues: [{ layer: '(model)', kind: 'conversion', message: (err as Error).message }], notes: [], sources: {}, folds: [] };
   }
   let source = model;
+  const requested = options.bnFold ?? options.quantization?.bnFold;
   if (options.quantization && graph.layers.some((l) => isFloatNeural(l) || isFloatRelu(l))) {
-    source = quantize(model, options.quantization);
+    try {
+      source = quantize(model, { ...options.quantization, ...(requested && { bnFold: requested }) });
+    } catch (err) {
+      const message = (err as Error).message;
+      const m = /^(?:layer|BatchNormalization) '([^']+)'/.exec(message);
+      return { spec: null, issues: [{ layer: m?.[1] ?? '(model)', kind: 'conversion', message }], notes: [], sources: {}, folds: [] };
+    }
     graph = floatGraphFromTfjs(source);
   }
+  // a Keras Rescaling(r, offset=o) first layer becomes the input scaling (cnn2snn: (1/r, -o/r))
+  const rescaled = inputRescaling(graph, scaling);
+  graph = rescaled.graph;
   const { blocks, issues, notes } = parseBlocks(graph);
+  issues.push(...rescaled.issues);
+  notes.push(...rescaled.notes);
+  const hasBatchNorm = graph.layers.some((l) => l.kind === 'batchnorm');
+  const bnFold: BnFold = requested ?? (hasBatchNorm ? 'threshold' : 'weights');
+  // (a float model is told to quantize first; quantize() folds its BatchNorms then)
+  if (bnFold === 'weights' && hasBatchNorm && !graph.layers.some((l) => isFloatNeural(l) || isFloatRelu(l))) {
+    for (const l of graph.layers.filter((x) => x.kind === 'batchnorm')) {
+      issues.push({
+        layer: l.name, kind: 'conversion',
+        message: 'bnFold \'weights\' folds BatchNorm into the float weights when quantizing, but this model is already quantized with it',
+        fix: 're-quantize the float model (--wq/--aq) with --bn-fold weights, or convert with --bn-fold threshold (cnn2snn 1.x)',
+      });
+    }
+  }
   for (const b of blocks) {
     for (const l of [b.neural, b.pointwise]) {
       if (l && isFloatNeural(l)) {
@@ -113,7 +147,7 @@ export async function analyze(model: tf.LayersModel, options: ConvertOptions = {
   if (issues.length) return { spec: null, issues, notes, sources, folds: [] };
 
   const folds: FoldRecord[] = [];
-  const builder = new SpecBuilder(graph, source, scaling, options.inputBits ?? 8, issues, notes, folds);
+  const builder = new SpecBuilder(graph, source, rescaled.scaling, options.inputBits ?? 8, issues, notes, folds, bnFold);
   const spec = builder.build(blocks, options.name ?? graph.name);
   if (source !== model) source.dispose();
   return { spec: issues.length ? null : spec, issues, notes, sources, folds };
@@ -158,6 +192,7 @@ class SpecBuilder {
     private readonly issues: CompatibilityIssue[],
     private readonly notes: string[],
     private readonly folds: FoldRecord[],
+    private readonly bnFold: BnFold,
   ) {}
 
   private issue(layer: string, message: string, fix?: string): void {
@@ -167,7 +202,9 @@ class SpecBuilder {
   build(blocks: Block[], name: string): ModelSpec | null {
     let shape: Shape3 = this.graph.input;
     const layers: Layer[] = [];
-    const inputConv = blocks[0]!.kind === 'conv';
+    // cnn2snn's generate_model: InputConvolutional when the first layer is a convolution on 1 or
+    // 3 input channels, else InputData (and the convolution a Convolutional layer after it)
+    const inputConv = blocks[0]!.kind === 'conv' && (shape[2] === 1 || shape[2] === 3);
     if (!inputConv) {
       layers.push({ name: uniqueName('input', blocks), kind: 'InputData', inputShape: shape, inputBits: this.inputBits });
     }
@@ -271,10 +308,27 @@ class SpecBuilder {
     const padding: Padding = n.kind === 'dense' ? 'valid' : n.padding;
 
     // the input shift: the float model sees (x - shift) / scale, the integer model x
+    let padValue = 0;
     if (ctx.first && this.scaling.shift !== 0) {
       if (block.kind !== 'dense' && padding === 'same') {
-        this.issue(n.name, `input shift ${this.scaling.shift} with 'same' padding: the float model pads with ` +
-          `${-this.scaling.shift / this.scaling.scale}, the integer model with 0`, "use 'valid' padding or shift 0");
+        // the float model pads with 0, which is the integer input value `shift`: InputConvolutional
+        // pads with it (cnn2snn: padding_value = shift); Convolutional pads with 0
+        const maxInput = 2 ** this.inputBits - 1;
+        const v = Math.round(this.scaling.shift);
+        if (!ctx.inputConv) {
+          this.issue(n.name, `input shift ${this.scaling.shift} with 'same' padding: the float model pads with ` +
+            `${-this.scaling.shift / this.scaling.scale}, and only an InputConvolutional layer (1 or 3 input channels) pads with ` +
+            'the shift; a Convolutional pads with 0', "use 'valid' padding or shift 0");
+        } else if (v < 0 || v > maxInput) {
+          this.issue(n.name, `input shift ${this.scaling.shift} with 'same' padding: the padding value would be ${v}, ` +
+            `outside the ${this.inputBits}-bit input range [0, ${maxInput}]`, "use 'valid' padding or a shift within the input range");
+        } else {
+          padValue = v;
+          if (v !== this.scaling.shift) {
+            this.notes.push(`${n.name}: 'same' padding with the input shift ${this.scaling.shift}: the integer model pads with ${v} ` +
+              `(an integer input value), the float model with the input ${(v - this.scaling.shift) / this.scaling.scale} away from it`);
+          }
+        }
       }
       const ones = onesResponse(w, dw);
       for (let o = 0; o < cout; o++) bias[o]! -= (this.scaling.shift * ones[o]!) / (w.sf[o]! * ctx.a);
@@ -308,7 +362,15 @@ class SpecBuilder {
       activation = { bits: act.bits as ActBits, threshold: folded.threshold, actStep16: folded.actStep16 };
       nextA = 1 / width;
     } else {
-      const folded = foldPredictScale(fold);
+      // cnn2snn's constants (weights_ops.py): threshold floor(-a*sf*b), act_step a*sf, so predict()
+      // is in the float layer's own units; spikemesh's normalised unit under the threshold fold,
+      // and where cnn2snn's act_step does not fit [1/16, 65535.9375]
+      let folded = this.bnFold === 'weights' ? foldAkidaPredictScale(fold) : foldPredictScale(fold);
+      if (this.bnFold === 'weights' && folded.problems.length && !fold.bn) {
+        const reasons = folded.problems.join('; ');
+        folded = foldPredictScale(fold);
+        if (!folded.problems.length) this.notes.push(`${n.name}: predict() uses spikemesh's normalised unit, not cnn2snn's (${reasons})`);
+      }
       for (const p of folded.problems) this.issue(n.name, p);
       sign = folded.sign;
       predictScale = { threshold: folded.threshold, actStep16: folded.actStep16 };
@@ -335,7 +397,8 @@ class SpecBuilder {
         const weights = ctx.inputConv ? negate(w.q, (i) => i % cout) : flipConv(w.q, kh, kw, cin, cout, sign);
         const geometry = { kernel: [kh, kw] as [number, number], stride: strides[0]!, padding, filters: cout };
         const layer: Layer = ctx.inputConv
-          ? { ...common, ...geometry, kind: 'InputConvolutional', inputShape: ctx.shape, inputBits: this.inputBits, weights }
+          ? { ...common, ...geometry, kind: 'InputConvolutional', inputShape: ctx.shape, inputBits: this.inputBits, weights,
+            ...(padValue !== 0 && { padValue }) }
           : { ...common, ...geometry, kind: 'Convolutional', weights };
         return { layer, nextA, unit };
       }
@@ -379,6 +442,30 @@ class SpecBuilder {
     }
     return { type: 'max', size: layer.size, stride: layer.strides, padding: layer.padding };
   }
+}
+
+/**
+ * A Keras Rescaling(r, offset=o) as the first layer (after training-only ones): removed from the
+ * graph and composed with the input scaling. The float network after it sees y = r*x + o of its
+ * input x, and x = (x_akida - shift) / scale, so x_akida = (scale/r) * y + shift - o*scale/r:
+ * cnn2snn's input_scaling (1/r, -o/r) under the default scaling (1, 0) (converter.py).
+ */
+export function inputRescaling(graph: FloatGraph, scaling: InputScaling): { graph: FloatGraph; scaling: InputScaling; issues: CompatibilityIssue[]; notes: string[] } {
+  const first = graph.layers[0];
+  if (first?.kind !== 'rescaling') return { graph, scaling, issues: [], notes: [] };
+  const { scale: r, offset: o } = first;
+  if (!(r > 0) || !Number.isFinite(r) || !Number.isFinite(o)) {
+    return { graph, scaling, notes: [], issues: [{ layer: first.name, kind: 'conversion',
+      message: `Rescaling(scale=${r}, offset=${o}) as the input scaling needs a positive scale` }] };
+  }
+  const composed = { scale: scaling.scale / r, shift: scaling.shift - (o * scaling.scale) / r };
+  return {
+    graph: { ...graph, layers: graph.layers.slice(1) },
+    scaling: composed,
+    issues: [],
+    notes: [`Rescaling '${first.name}' (scale ${r}, offset ${o}) becomes the input scaling: integer input = ` +
+      `${composed.scale} * y + ${composed.shift}, y the Rescaling's output (cnn2snn's input_scaling (1/r, -o/r))`],
+  };
 }
 
 function batchNorm(layer: GraphLayerOf<'batchnorm'>): BatchNormParams {

@@ -220,6 +220,46 @@ export function foldPredictScale(f: FoldInput): FoldedPredictScale {
   return out;
 }
 
+/**
+ * cnn2snn's constants for a last layer without activation (weights_ops.py, legacy path):
+ * threshold floor(-a*sf*b) and act_step a*sf, with no 2^(bits-4) factor, so predict()'s
+ * (p - T) / act_step is the float layer's output z in its own units (`unit` 1). Generalised to a
+ * BatchNorm folded into thresholds: T = floor(X0), act_step = sf*a/|g| (the gain). The IR holds
+ * act_step in 16ths, round(16 * a*sf); a channel whose act_step falls outside [1/16, 65535.9375]
+ * is reported (cnn2snn would clip it: out-of-range handling is issue 23's item 2).
+ */
+export function foldAkidaPredictScale(f: FoldInput): FoldedPredictScale {
+  const n = channels(f);
+  const problems: string[] = [];
+  const out: FoldedPredictScale = {
+    sign: new Int8Array(n).fill(1),
+    threshold: new Int32Array(n),
+    actStep16: new Uint32Array(n),
+    step: new Float64Array(n),
+    problems,
+    unit: 1,
+  };
+  for (let o = 0; o < n; o++) {
+    const af = affine(f, o, problems);
+    if (!af) continue;
+    const s16 = Math.round(af.gain * 16);
+    const t = Math.floor(af.x0);
+    out.sign[o] = af.sign;
+    out.step[o] = af.gain;
+    if (!(s16 >= 1 && s16 <= MAX_ACT_STEP16)) {
+      problems.push(`channel ${o}: act_step a*sf = ${fmt(af.gain)} is outside [1/16, ${MAX_ACT_STEP}]`);
+      continue;
+    }
+    if (!(Math.abs(t) < 2 ** 31)) {
+      problems.push(`channel ${o}: threshold ${fmt(t)} does not fit in int32`);
+      continue;
+    }
+    out.threshold[o] = t;
+    out.actStep16[o] = s16;
+  }
+  return out;
+}
+
 function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(6);
 }

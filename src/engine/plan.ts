@@ -525,6 +525,13 @@ function blankOutputs(spec: ModelSpec): (BlankOutput | undefined)[] {
  * `siteSkipping` false plans no blank output, so every kernel computes every site.
  */
 export function planModel(runner: GpuRunner, spec: ModelSpec, specialize: Specialization, siteSkipping = true): LayerPlan[] {
+  const first = spec.layers[0];
+  if (first?.kind === 'InputConvolutional' && (first.padValue ?? 0) !== 0 && first.padding === 'same') {
+    // the conv kernels walk only the taps inside the input (event lists, clipped tap ranges in
+    // lib/taps.wgsl), and a non-zero padding adds a term that depends on the output position
+    throw new Error(`layer '${first.name}': InputConvolutional padValue ${first.padValue} ('same' padding with the input shift) ` +
+      "is not supported by the WebGPU kernels: run the model with backend 'reference', or convert with 'valid' padding or shift 0");
+  }
   const shapes = inferShapes(spec.layers);
   const plans: LayerPlan[] = [];
   // largest value a layer reads: the input's, then the previous activation's

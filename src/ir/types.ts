@@ -92,6 +92,11 @@ export interface InputConvolutionalLayer extends LayerBase, ConvParams {
   inputShape: Shape3;
   /** bits of the unsigned integer input, 8 unless told otherwise */
   inputBits: number;
+  /**
+   * The integer value 'same' padding pads the input with (cnn2snn's padding_value, the input
+   * shift): 0 when absent; an integer in [0, 2^inputBits - 1].
+   */
+  padValue?: number;
 }
 
 export interface ConvolutionalLayer extends LayerBase, ConvParams {

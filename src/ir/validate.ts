@@ -326,7 +326,8 @@ function checkLayer(ck: Checker, r: Record<string, unknown>, index: number, inpu
     case 'InputConvolutional': {
       const inputShape = checkInputSize(ck, ck.shape3(r.inputShape, 'inputShape'));
       const inputBits = checkInputBits(ck, r.inputBits);
-      return { name, kind, inputShape, inputBits, ...checkConv(ck, r, inputShape, isLast) };
+      const padValue = r.padValue === undefined ? 0 : ck.int(r.padValue, 'padValue', 0, 2 ** inputBits - 1);
+      return { name, kind, inputShape, inputBits, ...(padValue !== 0 && { padValue }), ...checkConv(ck, r, inputShape, isLast) };
     }
     case 'Convolutional':
       return { name, kind, ...checkConv(ck, r, input!, isLast) };

@@ -7,6 +7,11 @@ export interface ConvGeometry {
   kernel: [number, number];
   stride: number;
   padding: Padding;
+  /**
+   * The input value 'same' padding pads with (InputConvolutional's padValue, cnn2snn's
+   * padding_value); 0 when absent.
+   */
+  padValue?: number;
 }
 
 /**
@@ -20,6 +25,8 @@ function windowPotentials(
   channels: number,
   flipped: boolean,
   addTap: (out: Int32Array, ob: number, pixel: number, tap: number) => void,
+  /** a tap outside the input (padding), when the padding is not zero */
+  padTap?: (out: Int32Array, ob: number, tap: number) => void,
 ): { data: Int32Array; shape: Shape3 } {
   const [h, w] = g.input;
   const [kh, kw] = g.kernel;
@@ -31,11 +38,16 @@ function windowPotentials(
       const ob = (oy * gx.out + ox) * channels;
       for (let i = 0; i < kh; i++) {
         const iy = oy * g.stride + i - gy.padBefore;
-        if (iy < 0 || iy >= h) continue;
+        const rowOut = iy < 0 || iy >= h;
+        if (rowOut && !padTap) continue;
         for (let j = 0; j < kw; j++) {
           const ix = ox * g.stride + j - gx.padBefore;
-          if (ix < 0 || ix >= w) continue;
-          addTap(out, ob, iy * w + ix, flipped ? (kh - 1 - i) * kw + (kw - 1 - j) : i * kw + j);
+          const tap = flipped ? (kh - 1 - i) * kw + (kw - 1 - j) : i * kw + j;
+          if (rowOut || ix < 0 || ix >= w) {
+            padTap?.(out, ob, tap);
+            continue;
+          }
+          addTap(out, ob, iy * w + ix, tap);
         }
       }
     }
@@ -73,7 +85,20 @@ export function convPotentials(
   flipped: boolean,
 ): { data: Int32Array; shape: Shape3 } {
   const cin = g.input[2];
-  return windowPotentials(g, cout, flipped, (out, ob, pixel, tap) => convTap(out, ob, x, pixel * cin, weights, tap * cin * cout, cin, cout));
+  const pad = g.padValue ?? 0;
+  let padTap: ((out: Int32Array, ob: number, tap: number) => void) | undefined;
+  if (pad !== 0 && g.padding === 'same') {
+    // a padded position holds `pad` in every input channel: pad * (the tap's weights summed over cin)
+    const taps = g.kernel[0] * g.kernel[1];
+    const sums = new Int32Array(taps * cout);
+    for (let t = 0; t < taps; t++) {
+      for (let c = 0; c < cin; c++) for (let f = 0; f < cout; f++) sums[t * cout + f]! += weights[(t * cin + c) * cout + f]!;
+    }
+    padTap = (out, ob, tap) => {
+      for (let f = 0; f < cout; f++) out[ob + f]! += pad * sums[tap * cout + f]!;
+    };
+  }
+  return windowPotentials(g, cout, flipped, (out, ob, pixel, tap) => convTap(out, ob, x, pixel * cin, weights, tap * cin * cout, cin, cout), padTap);
 }
 
 /** Depthwise potentials, weights [kh][kw][c] stored flipped. */

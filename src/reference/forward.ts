@@ -12,7 +12,8 @@ export function layerForward(layer: Layer, x: Int32Array, input: Shape3): Int32A
       return x;
     case 'InputConvolutional':
     case 'Convolutional': {
-      const p = convPotentials(x, { input, kernel: layer.kernel, stride: layer.stride, padding: layer.padding },
+      const padValue = layer.kind === 'InputConvolutional' ? layer.padValue ?? 0 : 0;
+      const p = convPotentials(x, { input, kernel: layer.kernel, stride: layer.stride, padding: layer.padding, padValue },
         layer.weights, layer.filters, layer.kind === 'Convolutional');
       return poolAndActivate(p.data, p.shape, layer.pooling, layer.activation);
     }

@@ -73,6 +73,9 @@ export function spikingNetFromModel(spec: ModelSpec): SpikingNet {
   let spikeValue = 1;
   spec.layers.forEach((layer, k) => {
     if (layer.kind === 'InputData') return;
+    if (layer.kind === 'InputConvolutional' && layer.padding === 'same' && (layer.padValue ?? 0) !== 0) {
+      throw new Error(`layer '${layer.name}': padValue ${layer.padValue} (the input shift on 'same' padding) has no temporal equivalent yet; convert with 'valid' padding or shift 0`);
+    }
     const input = shapes.inputs[k]!;
     const synapse = synapseOf(layer, input);
     const pooling = layer.kind === 'FullyConnected' ? ({ type: 'none' } as const) : layer.pooling;

@@ -72,8 +72,11 @@ describe('check', () => {
     expect(r.hardwareCompatible).toBe(false);
     // the rules are the scheduler's (src/mesh/map-constraints.ts); check() reports them per layer
     const rules = r.issues.filter((i) => i.kind === 'hardware').map((i) => `${i.layer} ${/\[(.+)\]$/.exec(i.message)?.[1]}`);
+    // issue 23: on 2 input channels cnn2snn makes InputData + a Convolutional conv1 (not an
+    // InputConvolutional), and a Convolutional reads at most 4-bit inputs
+    expect(r.layers.slice(0, 2).map((l) => l.kind)).toEqual(['InputData', 'Convolutional']);
     expect(rules).toEqual([
-      'conv1 input-conv/channels',
+      'conv1 input-bits',
       'conv2 conv/stride',
       'conv2 conv/padding',
       'conv2 pool/average',
@@ -141,7 +144,7 @@ describe('check', () => {
     expect(conv).toContain('conv1: has no activation: only the last layer may return potentials');
   });
 
-  it('an input shift needs valid padding on the first layer; a Rescaling layer is not converted but explained', async () => {
+  it("an input shift with 'same' padding pads InputConvolutional with the shift; a Rescaling first layer becomes the input scaling (issue 23)", async () => {
     const model = seq([6, 6, 1], [
       new QuantizedConv2D({ name: 'conv1', filters: 2, kernelSize: 3, padding: 'same', bits: 2 }),
       relu('relu1', 4, 0.5),
@@ -149,9 +152,19 @@ describe('check', () => {
       new QuantizedDense({ name: 'dense', units: 2, bits: 4 }),
     ]);
     const r = await check(model, { inputScaling: { scale: 127.5, shift: 127.5 } });
-    expect(r.issues.map((i) => `${i.layer}: ${i.message} (${i.fix})`)).toEqual([
-      "conv1: input shift 127.5 with 'same' padding: the float model pads with -1, the integer model with 0 (use 'valid' padding or shift 0)",
+    expect(r.issues.filter((i) => i.kind === 'conversion')).toEqual([]);
+    expect(r.convertible).toBe(true);
+    expect(r.notes.some((n) => n.startsWith("conv1: 'same' padding with the input shift 127.5: the integer model pads with 128"))).toBe(true);
+    // a Convolutional first layer (2 channels: InputData first) pads with 0, so the shift is refused there
+    const two = seq([6, 6, 2], [
+      new QuantizedConv2D({ name: 'conv1', filters: 2, kernelSize: 3, padding: 'same', bits: 2 }),
+      relu('relu1', 4, 0.5),
+      L.flatten(),
+      new QuantizedDense({ name: 'dense', units: 2, bits: 4 }),
     ]);
+    const r1 = await check(two, { inputScaling: { scale: 127.5, shift: 127.5 } });
+    expect(r1.issues.filter((i) => i.kind === 'conversion').map((i) => i.layer)).toEqual(['conv1']);
+    expect(r1.issues[0]!.message).toMatch(/only an InputConvolutional layer \(1 or 3 input channels\) pads with the shift/);
     const scaled = seq([6, 6, 1], [
       L.rescaling({ name: 'rescale', scale: 1 / 255 }),
       new QuantizedConv2D({ name: 'conv1', filters: 2, kernelSize: 3, padding: 'same', bits: 2 }),
@@ -160,11 +173,8 @@ describe('check', () => {
       new QuantizedDense({ name: 'dense', units: 2, bits: 4 }),
     ]);
     const r2 = await check(scaled);
-    expect(r2.issues[0]).toMatchObject({
-      layer: 'rescale',
-      message: 'Rescaling before the first Conv2D/SeparableConv2D/Dense layer cannot be converted',
-      fix: 'remove it and pass its scale and offset as the input scaling (--scale/--shift)',
-    });
+    expect(r2.issues.filter((i) => i.kind === 'conversion')).toEqual([]);
+    expect(r2.notes.some((n) => /^Rescaling 'rescale' \(scale 0\.0039\d+, offset 0\) becomes the input scaling: integer input = 255(\.0+\d*)? \* y \+ 0/.test(n))).toBe(true);
   });
 
   it('numeric limits: an act_step beyond 16 bits names the layer and channel', async () => {

@@ -3,7 +3,7 @@
 // the model cannot be converted (with --hardware: also when it does not map).
 import type { Command } from 'commander';
 import { UsageError } from '../main.js';
-import { addQuantizeOptions, addScalingOptions, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
+import { addQuantizeOptions, addScalingOptions, bnFoldFrom, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
 
 interface CheckOpts extends TfjsModelOpts {
   json?: boolean;
@@ -22,6 +22,7 @@ export function register(program: Command): void {
   addScalingOptions(addQuantizeOptions(cmd)).action(async (path: string, opts: CheckOpts) => {
     const quantization = quantizationFrom(opts);
     const inputScaling = scalingFrom(opts);
+    const bnFold = bnFoldFrom(opts);
     const { getDevice } = await import('../../mesh.js');
     let device;
     try {
@@ -33,7 +34,7 @@ export function register(program: Command): void {
     const { loadTfjsModel, quantize, checkCompatibility, formatCompatibilityReport } = await import('../../convert.js');
     let model = await loadTfjsModel(path);
     if (quantization) model = quantize(model, quantization);
-    const report = await checkCompatibility(model, { inputScaling, device });
+    const report = await checkCompatibility(model, { inputScaling, device, ...(bnFold && { bnFold }) });
     process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCompatibilityReport(report)}\n`);
     if (!report.convertible || (opts.hardware && !report.hardwareCompatible)) process.exitCode = 1;
   });

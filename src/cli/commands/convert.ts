@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../main.js';
 import { checkOutputFile } from './paths.js';
-import { addQuantizeOptions, addScalingOptions, printAlignment, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
+import { addQuantizeOptions, addScalingOptions, bnFoldFrom, printAlignment, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
 
 interface ConvertOpts extends TfjsModelOpts {
   output: string;
@@ -34,14 +34,15 @@ export function register(program: Command): void {
     }
     const quantization = quantizationFrom(opts);
     const inputScaling = scalingFrom(opts);
+    const bnFold = bnFoldFrom(opts);
     await checkOutputFile('-o', output, 'model', [output.replace(/\.json$/, '.bin')]);
     await quietTfjs();
     const { loadTfjsModel, quantize, analyze, alignThresholds, hardwareIssues, formatCompatibilityIssue, ConversionError } = await import('../../convert.js');
     const { saveModel } = await import('../../index.js');
     let model = await loadTfjsModel(path);
     if (quantization) model = quantize(model, quantization);
-    if (opts.align) printAlignment(await alignThresholds(model, { inputScaling, inputBits }));
-    const result = await analyze(model, { inputScaling, inputBits });
+    if (opts.align) printAlignment(await alignThresholds(model, { inputScaling, inputBits, ...(bnFold && { bnFold }) }));
+    const result = await analyze(model, { inputScaling, inputBits, ...(bnFold && { bnFold }) });
     if (!result.spec) throw new ConversionError(result.issues);
     const files = await saveModel(result.spec, output);
     const out = process.stdout;

@@ -10,7 +10,7 @@ import { testPause } from '../child.js';
 import { UsageError, needsGpu } from '../main.js';
 import { progressBar } from '../progress.js';
 import { cannotRead, checkDataArg, checkOutputFile } from './paths.js';
-import { addQuantizeOptions, addScalingOptions, alignmentLine, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
+import { addQuantizeOptions, addScalingOptions, alignmentLine, bnFoldFrom, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
 
 interface EvalFlags extends TfjsModelOpts {
   data: string;
@@ -69,9 +69,11 @@ async function loadForEval(path: string, f: EvalFlags, options: ModelOptions): P
   if (!TFJS_MODEL.test(head)) {
     if (quantization) throw new UsageError(`--wq/--aq/--iq quantize a tfjs model; ${path} is a spikemesh model (already integer)`);
     if (f.scale !== '1' || f.shift !== '0') throw new UsageError(`--scale/--shift apply to tfjs models; a spikemesh model keeps its input scaling`);
+    if (f.bnFold !== undefined) throw new UsageError(`--bn-fold applies to tfjs models; ${path} is a spikemesh model (already integer)`);
     return { model: await Model.load(path, options), kind: 'spikemesh', compare: {}, notes: [] };
   }
   const inputScaling = scalingFrom(f);
+  const bnFold = bnFoldFrom(f);
   await quietTfjs();
   const tfjs = await import('@tensorflow/tfjs');
   await tfjs.setBackend('cpu');
@@ -82,8 +84,8 @@ async function loadForEval(path: string, f: EvalFlags, options: ModelOptions): P
     throw new UsageError(`${path} is a float tfjs model: give --wq and --aq (and --iq for the first layer) to quantize it on the fly`);
   }
   const quantized = quantization ? cv.quantize(source, quantization) : source;
-  const alignment = f.align ? await cv.alignThresholds(quantized, { inputScaling }) : null;
-  const result = await cv.analyze(quantized, { inputScaling });
+  const alignment = f.align ? await cv.alignThresholds(quantized, { inputScaling, ...(bnFold && { bnFold }) }) : null;
+  const result = await cv.analyze(quantized, { inputScaling, ...(bnFold && { bnFold }) });
   if (!result.spec) throw new cv.ConversionError(result.issues);
   const classifier = (m: tf.LayersModel): Classifier => (b: ImageBatch) => {
     const x = cv.imagesToTensor(b.images, b.n, b.shape, inputScaling);

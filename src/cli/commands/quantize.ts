@@ -32,7 +32,7 @@ export function register(program: Command): void {
     const { loadTfjsModel, quantize, saveTfjsModel, alignThresholds } = await import('../../convert.js');
     const model = await loadTfjsModel(path);
     const quantized = quantize(model, q);
-    if (opts.align) printAlignment(await alignThresholds(quantized, { inputScaling }));
+    if (opts.align) printAlignment(await alignThresholds(quantized, { inputScaling, ...(q.bnFold && { bnFold: q.bnFold }) }));
     await saveTfjsModel(quantized, dir);
     process.stdout.write(`wrote ${dir}/model.json and ${dir}/weights.bin\n`);
   });

@@ -12,6 +12,7 @@ export interface TfjsModelOpts {
   align?: boolean;
   scale?: string;
   shift?: string;
+  bnFold?: string;
 }
 
 export function addQuantizeOptions(cmd: Command): Command {
@@ -19,7 +20,10 @@ export function addQuantizeOptions(cmd: Command): Command {
     .option('--wq <bits>', 'weight bits of the neural layers: 1, 2, 4 or 8 (quantizes the model first)')
     .option('--aq <bits>', 'activation bits: 1, 2 or 4')
     .option('--iq <bits>', 'weight bits of the first layer (on the 8-bit input); default --wq')
-    .option('--per-axis', 'one weight scale per output channel (default: one per tensor)')
+    .option('--per-axis', 'one weight scale per output channel (default: one per tensor; a layer with a BatchNorm folded into its weights is always per channel)')
+    .option('--bn-fold <where>', 'BatchNormalization folded into the float weights before quantizing (weights: cnn2snn 2.x) '
+      + 'or into the integer thresholds and steps (threshold: cnn2snn 1.x, the default until out-of-range '
+      + 'act_steps are compensated as cnn2snn does)')
     .option('--align', 'move each BatchNorm gamma/beta by less than a level so the integer thresholds reproduce the quantized model exactly (alignThresholds)');
 }
 
@@ -35,8 +39,18 @@ function bits<T extends number>(flag: string, v: string, allowed: readonly T[]):
   return n as T;
 }
 
+type BnFold = NonNullable<QuantizeOptions['bnFold']>;
+
+/** --bn-fold, or undefined when not given (the library's default by model). */
+export function bnFoldFrom(o: TfjsModelOpts): BnFold | undefined {
+  if (o.bnFold === undefined) return undefined;
+  if (o.bnFold !== 'weights' && o.bnFold !== 'threshold') throw new UsageError(`--bn-fold ${o.bnFold}: expected weights or threshold`);
+  return o.bnFold;
+}
+
 /** The quantization the flags ask for, or undefined when none was given. */
 export function quantizationFrom(o: TfjsModelOpts): Omit<QuantizeOptions, 'calibration'> | undefined {
+  const bnFold = bnFoldFrom(o);
   if (o.wq === undefined && o.aq === undefined && o.iq === undefined) {
     if (o.perAxis) throw new UsageError('--per-axis needs --wq and --aq');
     return undefined;
@@ -48,6 +62,7 @@ export function quantizationFrom(o: TfjsModelOpts): Omit<QuantizeOptions, 'calib
     activationBits: bits<ActBits>('--aq', o.aq, [1, 2, 4]),
     inputWeightBits: o.iq === undefined ? weightBits : bits<WeightBits>('--iq', o.iq, [1, 2, 4, 8]),
     perAxis: o.perAxis ?? false,
+    ...(bnFold && { bnFold }),
   };
 }
 
