@@ -120,7 +120,7 @@ describe('spikemesh quantize', () => {
     // 8-bit weights on 8-bit pixels with ReLU6's range in 3 levels: a level spans ~10^5 potentials
     const wide = await cli('check', join(outDir, 'model.json'), '--scale', '255');
     expect(wide.code).toBe(1);
-    expect(wide.out).toMatch(/conv1: channel 0: act_step \d+(\.\d+)? is outside \[1\/16, 4095.9375\]/);
+    expect(wide.out).toMatch(/conv1: channel 0: act_step \d+(\.\d+)? is outside \[1\/16, 65535.9375\]/);
     expect((await cli('quantize', float, '--wq', '2', '--aq', '2', '--iq', '2', '-o', join(dir(), 'q2'))).code).toBe(0);
     expect((await cli('check', join(dir(), 'q2', 'model.json'), '--scale', '255')).code).toBe(0);
     expect((await cli('quantize', float)).code).toBe(2);

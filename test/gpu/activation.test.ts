@@ -51,12 +51,12 @@ const I32 = 2 ** 31;
 /** Cases for one (area, maxOut) group, all inside validateModel's bounds. */
 function groupCases(seed: number, area: number, maxOut: number): Case[] {
   const rng = mulberry32(seed);
-  const stepCap = Math.min(65535, Math.floor((2 ** 32 - 1) / (17 * area)));
+  const stepCap = Math.min(2 ** 20 - 1, Math.floor((2 ** 32 - 1) / (17 * area)));
   const out: Case[] = [];
   const add = (p: number, threshold: number, step: number) => {
     if (Math.abs(p) < I32 && Math.abs(threshold * area) < I32 && Math.abs(p - threshold * area) < I32) out.push({ p, threshold, step });
   };
-  const steps = [1, 2, 3, 15, 16, 17, 100, 4095, 65535, stepCap, 1 + Math.floor(rng() * stepCap)].filter((s) => s <= stepCap);
+  const steps = [1, 2, 3, 15, 16, 17, 100, 4095, 65535, 65536, 2 ** 20 - 1, stepCap, 1 + Math.floor(rng() * stepCap)].filter((s) => s <= stepCap);
   const tCap = Math.floor((I32 - 1) / area / 2);
   const thresholds = [0, 1, -1, 7, -300, 524287, -524288, tCap, -tCap, Math.floor((rng() - 0.5) * 2 * tCap)];
   for (const step of steps) {
