@@ -174,31 +174,38 @@ export interface FoldedPredictScale extends FoldedChannels {
   unit: number;
 }
 
-/**
- * Constants for predict() on a last layer without activation: (p - T) / s = z / unit for every
- * channel. `unit` is chosen so the largest step is just below the 16-bit limit, which keeps the
- * relative rounding error of every step small; the thresholds are rounded to the nearest unit.
- */
+function emptyPredictScale(n: number, problems: string[], unit: number): FoldedPredictScale {
+  return { sign: new Int8Array(n).fill(1), threshold: new Int32Array(n), actStep16: new Uint32Array(n), step: new Float64Array(n), problems, unit };
+}
+
+/** Stores channel o's threshold and step, or reports a threshold beyond int32 (named `what`). */
+function storeChannel(out: FoldedPredictScale, o: number, t: number, s16: number, what: string): void {
+  if (!(Math.abs(t) < 2 ** 31)) {
+    out.problems.push(`channel ${o}: ${what} ${fmt(t)} does not fit in int32`);
+    return;
+  }
+  out.threshold[o] = t;
+  out.actStep16[o] = s16;
+}
+
 /**
  * predict()'s normalised unit puts the largest channel's step near this (a 16-bit step, as
  * before act_step's range reached 65535.9375), so converted models keep their predict scale.
  */
 const PREDICT_STEP16 = 65535;
 
+/**
+ * Constants for predict() on a last layer without activation: (p - T) / s = z / unit for every
+ * channel. `unit` is chosen so the largest step is just below the 16-bit limit, which keeps the
+ * relative rounding error of every step small; the thresholds are rounded to the nearest unit.
+ */
 export function foldPredictScale(f: FoldInput): FoldedPredictScale {
   const n = channels(f);
   const problems: string[] = [];
   const affines = Array.from({ length: n }, (_, o) => affine(f, o, problems));
   const maxGain = Math.max(...affines.map((af) => af?.gain ?? 0));
   const unit = maxGain > 0 ? (PREDICT_STEP16 - 15) / 16 / maxGain : 1;
-  const out: FoldedPredictScale = {
-    sign: new Int8Array(n).fill(1),
-    threshold: new Int32Array(n),
-    actStep16: new Uint32Array(n),
-    step: new Float64Array(n),
-    problems,
-    unit,
-  };
+  const out = emptyPredictScale(n, problems, unit);
   affines.forEach((af, o) => {
     if (!af) return;
     const s = af.gain * unit;
@@ -210,12 +217,7 @@ export function foldPredictScale(f: FoldInput): FoldedPredictScale {
       problems.push(`channel ${o}: its scale is ${fmt(maxGain / af.gain)} times below the largest channel's, too small for a 16-bit step`);
       return;
     }
-    if (!(Math.abs(t) < 2 ** 31)) {
-      problems.push(`channel ${o}: offset ${fmt(t)} does not fit in int32`);
-      return;
-    }
-    out.threshold[o] = t;
-    out.actStep16[o] = s16;
+    storeChannel(out, o, t, s16, 'offset');
   });
   return out;
 }
@@ -231,14 +233,7 @@ export function foldPredictScale(f: FoldInput): FoldedPredictScale {
 export function foldAkidaPredictScale(f: FoldInput): FoldedPredictScale {
   const n = channels(f);
   const problems: string[] = [];
-  const out: FoldedPredictScale = {
-    sign: new Int8Array(n).fill(1),
-    threshold: new Int32Array(n),
-    actStep16: new Uint32Array(n),
-    step: new Float64Array(n),
-    problems,
-    unit: 1,
-  };
+  const out = emptyPredictScale(n, problems, 1);
   for (let o = 0; o < n; o++) {
     const af = affine(f, o, problems);
     if (!af) continue;
@@ -250,12 +245,7 @@ export function foldAkidaPredictScale(f: FoldInput): FoldedPredictScale {
       problems.push(`channel ${o}: act_step a*sf = ${fmt(af.gain)} is outside [1/16, ${MAX_ACT_STEP}]`);
       continue;
     }
-    if (!(Math.abs(t) < 2 ** 31)) {
-      problems.push(`channel ${o}: threshold ${fmt(t)} does not fit in int32`);
-      continue;
-    }
-    out.threshold[o] = t;
-    out.actStep16[o] = s16;
+    storeChannel(out, o, t, s16, 'threshold');
   }
   return out;
 }
