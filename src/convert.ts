@@ -37,6 +37,13 @@ export { convBlock, separableConvBlock, denseBlock, type BlockOptions, type Conv
 export { reshape, type ReshapeSize } from './convert/reshape.js';
 export { finetune, type FinetuneOptions, type FinetuneProgress, type FinetuneHistory, type TrainingBackend } from './convert/finetune.js';
 
+// the converted integer model as ONNX, bit-exact in onnxruntime (docs/onnx-export.md)
+export { exportOnnx, ONNX_EXPORT_OPSET, type OnnxExportOptions } from './io/onnx-export.js';
+
+// source models in any format: tfjs model.json, Keras .keras / .h5, ONNX (docs/io.md)
+export { loadSourceModel, type LoadedModel, type LoadOptions, type SourceFormat } from './convert/source.js';
+export { type BnFold } from './convert/quantize.js';
+
 // tfjs model files
 export { loadTfjsModel, fetchTfjsModel, saveTfjsModel } from './convert/tfjs-io.js';
 

@@ -54,7 +54,7 @@ describe('spikemesh check', () => {
   it('a missing model names the file (exit 1)', async () => {
     const r = await cli('check', join(dir(), 'absent', 'model.json'));
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/spikemesh: .*absent\/model.json: cannot read the model: ENOENT/);
+    expect(r.err).toMatch(/spikemesh: .*absent\/model.json: cannot read the model: not found/);
   });
 });
 

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../main.js';
 import { addQuantizeOptions, addScalingOptions, bnFoldFrom, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
+import { loadSource } from './model-file.js';
 
 interface CheckOpts extends TfjsModelOpts {
   json?: boolean;
@@ -31,8 +32,8 @@ export function register(program: Command): void {
       throw new UsageError(`--device ${opts.device}: ${(e as Error).message}`);
     }
     await quietTfjs();
-    const { loadTfjsModel, quantize, checkCompatibility, formatCompatibilityReport } = await import('../../convert.js');
-    let model = await loadTfjsModel(path);
+    const { quantize, checkCompatibility, formatCompatibilityReport } = await import('../../convert.js');
+    let model = await loadSource(path);
     if (quantization) model = quantize(model, quantization);
     const report = await checkCompatibility(model, { inputScaling, device, ...(bnFold && { bnFold }) });
     process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCompatibilityReport(report)}\n`);

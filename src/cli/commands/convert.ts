@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../main.js';
 import { checkOutputFile } from './paths.js';
 import { addQuantizeOptions, addScalingOptions, bnFoldFrom, printAlignment, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
+import { loadSource } from './model-file.js';
 
 interface ConvertOpts extends TfjsModelOpts {
   output: string;
@@ -37,9 +38,9 @@ export function register(program: Command): void {
     const bnFold = bnFoldFrom(opts);
     await checkOutputFile('-o', output, 'model', [output.replace(/\.json$/, '.bin')]);
     await quietTfjs();
-    const { loadTfjsModel, quantize, analyze, alignThresholds, hardwareIssues, formatCompatibilityIssue, ConversionError } = await import('../../convert.js');
+    const { quantize, analyze, alignThresholds, hardwareIssues, formatCompatibilityIssue, ConversionError } = await import('../../convert.js');
     const { saveModel } = await import('../../index.js');
-    let model = await loadTfjsModel(path);
+    let model = await loadSource(path);
     if (quantization) model = quantize(model, quantization);
     if (opts.align) printAlignment(await alignThresholds(model, { inputScaling, inputBits, ...(bnFold && { bnFold }) }));
     const result = await analyze(model, { inputScaling, inputBits, ...(bnFold && { bnFold }) });

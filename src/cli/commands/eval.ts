@@ -9,8 +9,9 @@ import type { Classifier, DatasetEvaluation, ImageBatch, ImageDataset, Model, Mo
 import { testPause } from '../child.js';
 import { UsageError, needsGpu } from '../main.js';
 import { progressBar } from '../progress.js';
-import { cannotRead, checkDataArg, checkOutputFile } from './paths.js';
+import { checkDataArg, checkOutputFile } from './paths.js';
 import { addQuantizeOptions, addScalingOptions, alignmentLine, bnFoldFrom, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
+import { loadSource, modelFileKind } from './model-file.js';
 
 interface EvalFlags extends TfjsModelOpts {
   data: string;
@@ -39,7 +40,6 @@ export const SPECIALIZE_FROM = 10_000;
 /** --specialize when not given: by the number of samples the run evaluates. */
 export const defaultSpecialization = (samples: number): Specialization => (samples >= SPECIALIZE_FROM ? 'auto' : 'never');
 
-const TFJS_MODEL = /"format"\s*:\s*"layers-model"|"modelTopology"/;
 
 async function openData(f: EvalFlags): Promise<ImageDataset> {
   const data = await import('../../index.js');
@@ -60,13 +60,10 @@ interface Loaded {
 
 /** A spikemesh model, or a tfjs model converted on the fly with its tfjs classifiers. */
 async function loadForEval(path: string, f: EvalFlags, options: ModelOptions): Promise<Loaded> {
-  const fs = await import('node:fs/promises');
-  const head = await fs.readFile(path, 'utf8').then((t) => t.slice(0, 4096)).catch((e: Error) => {
-    throw cannotRead(path, e);
-  });
+  const kind = await modelFileKind(path);
   const { Model } = await import('../../index.js');
   const quantization = quantizationFrom(f);
-  if (!TFJS_MODEL.test(head)) {
+  if (kind === 'spikemesh') {
     if (quantization) throw new UsageError(`--wq/--aq/--iq quantize a tfjs model; ${path} is a spikemesh model (already integer)`);
     if (f.scale !== '1' || f.shift !== '0') throw new UsageError(`--scale/--shift apply to tfjs models; a spikemesh model keeps its input scaling`);
     if (f.bnFold !== undefined) throw new UsageError(`--bn-fold applies to tfjs models; ${path} is a spikemesh model (already integer)`);
@@ -78,7 +75,7 @@ async function loadForEval(path: string, f: EvalFlags, options: ModelOptions): P
   const tfjs = await import('@tensorflow/tfjs');
   await tfjs.setBackend('cpu');
   const cv = await import('../../convert.js');
-  const source = await cv.loadTfjsModel(path);
+  const source = await loadSource(path);
   const isQuantized = source.layers.some((l) => cv.isQuantizedLayer(l));
   if (!isQuantized && !quantization) {
     throw new UsageError(`${path} is a float tfjs model: give --wq and --aq (and --iq for the first layer) to quantize it on the fly`);

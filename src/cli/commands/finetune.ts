@@ -11,6 +11,7 @@ import { UsageError, needsGpu } from '../main.js';
 import { progressBar } from '../progress.js';
 import { checkDataArg, checkOutputDirectory } from './paths.js';
 import { addScalingOptions, quietTfjs, scalingFrom } from './tfjs-options.js';
+import { loadSource } from './model-file.js';
 
 interface FinetuneFlags {
   data: string;
@@ -102,8 +103,8 @@ export function register(program: Command): void {
     await quietTfjs();
     const tf = await import('@tensorflow/tfjs');
     await tf.setBackend('cpu');
-    const { loadTfjsModel, saveTfjsModel, finetune, isQuantizedLayer } = await import('../../convert.js');
-    const model = await loadTfjsModel(path);
+    const { saveTfjsModel, finetune, isQuantizedLayer } = await import('../../convert.js');
+    const model = await loadSource(path);
     if (!model.layers.some((l) => isQuantizedLayer(l))) {
       throw new Error(`${path} is a float tfjs model: quantize it first (spikemesh quantize ${path} --wq 4 --aq 4 --iq 8), then fine-tune the quantized model`);
     }

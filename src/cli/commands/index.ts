@@ -11,5 +11,6 @@ import { register as evaluate } from './eval.js';
 import { register as bench } from './bench.js';
 import { register as finetune } from './finetune.js';
 import { register as reshape } from './reshape.js';
+import { register as exportModel } from './export.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [devices, map, convert, check, summary, quantize, finetune, reshape, sweep, evaluate, bench];
+export const COMMANDS: Array<(program: Command) => void> = [devices, map, convert, check, summary, quantize, finetune, reshape, exportModel, sweep, evaluate, bench];

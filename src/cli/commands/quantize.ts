@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../main.js';
 import { checkOutputDirectory } from './paths.js';
 import { addQuantizeOptions, addScalingOptions, printAlignment, quantizationFrom, quietTfjs, scalingFrom, type TfjsModelOpts } from './tfjs-options.js';
+import { loadSource } from './model-file.js';
 
 interface QuantizeOpts extends TfjsModelOpts {
   output?: string;
@@ -29,8 +30,8 @@ export function register(program: Command): void {
     const dir = opts.output ?? defaultOutput(path, q.inputWeightBits ?? q.weightBits, q.weightBits, q.activationBits);
     await checkOutputDirectory(opts.output ? '-o' : 'the output directory', dir, 'quantized model', ['model.json', 'weights.bin']);
     await quietTfjs();
-    const { loadTfjsModel, quantize, saveTfjsModel, alignThresholds } = await import('../../convert.js');
-    const model = await loadTfjsModel(path);
+    const { quantize, saveTfjsModel, alignThresholds } = await import('../../convert.js');
+    const model = await loadSource(path);
     const quantized = quantize(model, q);
     if (opts.align) printAlignment(await alignThresholds(quantized, { inputScaling, ...(q.bnFold && { bnFold: q.bnFold }) }));
     await saveTfjsModel(quantized, dir);

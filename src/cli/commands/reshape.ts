@@ -7,6 +7,7 @@ import { UsageError } from '../main.js';
 import { tfjsOutputDir } from './finetune.js';
 import { checkOutputDirectory } from './paths.js';
 import { quietTfjs } from './tfjs-options.js';
+import { loadSource } from './model-file.js';
 
 interface ReshapeFlags {
   width: string;
@@ -35,8 +36,8 @@ export function register(program: Command): void {
       const dir = tfjsOutputDir(f.output);
       await checkOutputDirectory('-o', dir, 'reshaped model', ['model.json', 'weights.bin']);
       await quietTfjs();
-      const { loadTfjsModel, reshape, saveTfjsModel } = await import('../../convert.js');
-      const model = await loadTfjsModel(path);
+      const { reshape, saveTfjsModel } = await import('../../convert.js');
+      const model = await loadSource(path);
       const reshaped = reshape(model, { width, height });
       const shape = (m: typeof model, which: 'inputs' | 'outputs') => `[${m[which][0]!.shape.slice(1).join(', ')}]`;
       await saveTfjsModel(reshaped, dir);

@@ -4,8 +4,9 @@
 // (max, percentile or ECC); a spikemesh model runs as the integer variant.
 import type { Command } from 'commander';
 import { UsageError, needsGpu } from '../main.js';
-import { cannotRead, checkDataArg, checkOutputFile, writeFileAtomic } from './paths.js';
+import { checkDataArg, checkOutputFile, writeFileAtomic } from './paths.js';
 import { addScalingOptions, quietTfjs, scalingFrom } from './tfjs-options.js';
+import { loadSource, modelFileKind } from './model-file.js';
 
 interface SweepFlags {
   data?: string;
@@ -110,12 +111,8 @@ export function register(program: Command): void {
     if (f.svg) await checkOutputFile('--svg', f.svg, 'plot');
     if (backend === 'webgpu') needsGpu();
 
-    const fs = await import('node:fs/promises');
-    const head = await fs.readFile(modelPath, 'utf8').then((t) => t.slice(0, 4096)).catch((e: Error) => {
-      throw cannotRead(modelPath, e);
-    });
     const t = await import('../../temporal.js');
-    const isTfjs = /"format"\s*:\s*"layers-model"|"modelTopology"/.test(head);
+    const isTfjs = (await modelFileKind(modelPath)) === 'source';
     // the model first, then the dataset's shape against it, before any image is read or simulated
     let floatNet;
     let spec;
@@ -123,7 +120,7 @@ export function register(program: Command): void {
     if (isTfjs) {
       await quietTfjs();
       const cv = await import('../../convert.js');
-      floatNet = cv.floatNetFromTfjs(await cv.loadTfjsModel(modelPath));
+      floatNet = cv.floatNetFromTfjs(await loadSource(modelPath));
       want = floatNet.input;
     } else {
       const { inferShapes, loadModel } = await import('../../index.js');
