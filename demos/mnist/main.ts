@@ -87,7 +87,10 @@ function classify(model: Model, input: Uint8Array, source: string): void {
     const ms = performance.now() - t0;
     if (mine !== generation) return; // cleared meanwhile
     const last = layers[layers.length - 1]!;
-    const scores = Array.from(model.rescaleOutput(last).data);
+    // predict() * metadata.outputScale is the float model's logits (the converter records the
+    // unit its rescaled potentials are in): their softmax reads as the float model's would
+    const outputScale = Number((model.spec.metadata as { outputScale?: unknown } | undefined)?.outputScale ?? 1) || 1;
+    const scores = Array.from(model.rescaleOutput(last).data, (v) => v * outputScale);
     const predicted = model.classesOf(last)[0]!;
     drawDigit($<HTMLCanvasElement>('input'), input);
     const probabilities = showScores($('scores'), scores, predicted);

@@ -20,8 +20,8 @@ export function softmax(scores: ArrayLike<number>): number[] {
 }
 
 /**
- * One labelled bar per class: the softmax of predict()'s rescaled potentials, as a share from
- * 0 to 100% (bars start at zero); the potential itself is in the row's title.
+ * One labelled bar per class: the softmax of the logits (predict() x outputScale), as a share
+ * from 0 to 100% (bars start at zero); the logit itself is in the row's title.
  */
 export function showScores(container: HTMLElement, scores: ArrayLike<number>, predicted: number): number[] {
   const values = Array.from(scores);
@@ -31,7 +31,7 @@ export function showScores(container: HTMLElement, scores: ArrayLike<number>, pr
       const row = document.createElement('div');
       row.className = k === predicted ? 'score best' : 'score';
       row.dataset.class = String(k);
-      row.title = `class ${k}: rescaled potential ${values[k]!.toFixed(3)}, softmax ${(100 * p).toFixed(2)}%`;
+      row.title = `class ${k}: logit ${values[k]!.toFixed(3)}, softmax ${(100 * p).toFixed(2)}%`;
       const label = document.createElement('span');
       label.className = 'label';
       label.textContent = String(k);
